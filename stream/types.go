@@ -61,4 +61,13 @@ type UnitEvent struct {
 	AmplitudeUV float32 // mean trough amplitude, uV
 	XUm, YUm    float32 // unit position, um
 	NumSpikes   uint64  // spikes assigned so far
+	// Backfill lists earlier spikes, already published with UnitID 0, that now belong to
+	// UnitID; set on UnitCreated and UnitSplit so consumers and file writers can relabel.
+	Backfill []SpikeRef
+}
+
+// SpikeRef identifies one earlier spike event by its trough sample and peak channel.
+type SpikeRef struct {
+	SampleIndex int64
+	PeakChannel uint16
 }

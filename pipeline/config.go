@@ -1,0 +1,93 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// ErrBadConfig is returned, wrapped with detail, for settings that cannot work.
+var ErrBadConfig = errors.New("bad pipeline config")
+
+// PreprocessConfig sets the causal preprocessing. Zero values take the defaults in brackets.
+type PreprocessConfig struct {
+	LowHz     float64 // high-pass corner, Hz [300]
+	HighHz    float64 // low-pass corner, Hz [6000, capped at 0.4 x the sample rate]
+	Reference string  // "median", "mean" or "none" ["median"; "none" below 8 channels]
+}
+
+// DetectConfig sets candidate detection. Zero values take the defaults in brackets.
+type DetectConfig struct {
+	ThresholdSD  float64 // trough must fall below -ThresholdSD x noise [5]
+	DedupMs      float64 // a trough must be the deepest within +-DedupMs on nearby channels [0.4]
+	RadiusUm     float64 // channels this close compete in deduplication [50]
+	NoiseWindowS float64 // time constant of the running noise estimate, s [2]
+	WarmupMs     float64 // no detection this long after the start or a gap, ms [50]
+}
+
+// SnippetConfig sets the snippet window and neighbourhood. Zero values take the defaults.
+type SnippetConfig struct {
+	PreMs       float64 // signal kept before the trough, ms [1.0]
+	PostMs      float64 // signal kept after the trough, ms [1.0]
+	RadiusUm    float64 // neighbourhood radius around the peak channel, um [60]
+	MaxChannels int     // neighbourhood size limit [12]
+}
+
+func (c PreprocessConfig) withDefaults(channels int, rateHz float64) (PreprocessConfig, error) {
+	if c.LowHz == 0 {
+		c.LowHz = 300
+	}
+	if c.HighHz == 0 {
+		c.HighHz = math.Min(6000, 0.4*rateHz)
+	}
+	if c.Reference == "" {
+		c.Reference = "median"
+		if channels < 8 {
+			c.Reference = "none"
+		}
+	}
+	switch {
+	case c.Reference != "median" && c.Reference != "mean" && c.Reference != "none":
+		return c, fmt.Errorf("%w: reference %q (median, mean, none)", ErrBadConfig, c.Reference)
+	case !(c.LowHz > 0) || !(c.HighHz > c.LowHz) || c.HighHz >= rateHz/2:
+		return c, fmt.Errorf("%w: band %g-%g Hz at %g Hz", ErrBadConfig, c.LowHz, c.HighHz, rateHz)
+	}
+	return c, nil
+}
+
+func (c DetectConfig) withDefaults() (DetectConfig, error) {
+	c.ThresholdSD = orDefault(c.ThresholdSD, 5)
+	c.DedupMs = orDefault(c.DedupMs, 0.4)
+	c.RadiusUm = orDefault(c.RadiusUm, 50)
+	c.NoiseWindowS = orDefault(c.NoiseWindowS, 2)
+	c.WarmupMs = orDefault(c.WarmupMs, 50)
+	if !(c.ThresholdSD > 0) || !(c.DedupMs > 0) || !(c.RadiusUm >= 0) || !(c.NoiseWindowS > 0) {
+		return c, fmt.Errorf("%w: detection %+v", ErrBadConfig, c)
+	}
+	return c, nil
+}
+
+func (c SnippetConfig) withDefaults() (SnippetConfig, error) {
+	c.PreMs = orDefault(c.PreMs, 1.0)
+	c.PostMs = orDefault(c.PostMs, 1.0)
+	c.RadiusUm = orDefault(c.RadiusUm, 60)
+	if c.MaxChannels == 0 {
+		c.MaxChannels = 12
+	}
+	if !(c.PreMs > 0) || !(c.PostMs > 0) || c.PreMs > 5 || c.PostMs > 5 || c.MaxChannels < 1 {
+		return c, fmt.Errorf("%w: snippet %+v", ErrBadConfig, c)
+	}
+	return c, nil
+}
+
+func orDefault(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// msToSamples converts a duration in ms to a whole number of samples, at least 1.
+func msToSamples(ms, rateHz float64) int {
+	return max(1, int(math.Round(ms*rateHz/1000)))
+}

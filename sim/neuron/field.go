@@ -1,0 +1,182 @@
+package neuron
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand"
+)
+
+// ErrBadProjection is returned, wrapped with detail, when Potential's arguments do not fit
+// together (destination shape, conductivity).
+var ErrBadProjection = errors.New("bad projection")
+
+// SigmaSPerM is the default extracellular conductivity of grey matter, S/m.
+const SigmaSPerM = 0.3
+
+// MinDistanceUm is the closest distance between a contact and a segment's axis that
+// Potential uses; nearer contacts see the potential at this distance. It keeps the field
+// finite where a contact would lie inside the cell.
+const MinDistanceUm = 5.0
+
+// pointSourceUm is the segment length below which Potential uses the point-source formula.
+const pointSourceUm = 0.5
+
+// Rotation is a 3x3 rotation matrix applied to cell coordinates (row-major: the rotated
+// point is R*p).
+type Rotation [3][3]float64
+
+// Identity returns the rotation that leaves cells as built (apical dendrite along +y).
+func Identity() Rotation { return Rotation{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}} }
+
+// Apply returns R*p.
+func (r Rotation) Apply(p [3]float64) [3]float64 {
+	return [3]float64{dot(r[0], p), dot(r[1], p), dot(r[2], p)}
+}
+
+// Mul returns the rotation r*q (q applied first).
+func (r Rotation) Mul(q Rotation) Rotation {
+	var out Rotation
+	for i := range 3 {
+		for j := range 3 {
+			out[i][j] = r[i][0]*q[0][j] + r[i][1]*q[1][j] + r[i][2]*q[2][j]
+		}
+	}
+	return out
+}
+
+// AxisAngle returns the rotation by angleRad about axis (right-handed; axis need not be
+// normalised; a zero axis gives the identity).
+func AxisAngle(axis [3]float64, angleRad float64) Rotation {
+	if norm(axis) == 0 {
+		return Identity()
+	}
+	k := unit(axis)
+	c, s := math.Cos(angleRad), math.Sin(angleRad)
+	t := 1 - c
+	return Rotation{
+		{c + k[0]*k[0]*t, k[0]*k[1]*t - k[2]*s, k[0]*k[2]*t + k[1]*s},
+		{k[1]*k[0]*t + k[2]*s, c + k[1]*k[1]*t, k[1]*k[2]*t - k[0]*s},
+		{k[2]*k[0]*t - k[1]*s, k[2]*k[1]*t + k[0]*s, c + k[2]*k[2]*t},
+	}
+}
+
+// RandomRotation returns a rotation that keeps a cell's +y axis (the apical dendrite)
+// within maxTiltDeg of the probe's +y axis: a uniform spin about y followed by a tilt of
+// up to maxTiltDeg about a random horizontal axis. Use about 20-30 degrees for pyramidal
+// cells in a probe inserted perpendicular to the cortical surface.
+func RandomRotation(rng *rand.Rand, maxTiltDeg float64) Rotation {
+	spin := AxisAngle([3]float64{0, 1, 0}, 2*math.Pi*rng.Float64())
+	phi := 2 * math.Pi * rng.Float64()
+	// Uniform on the spherical cap: cos(tilt) uniform in [cos(max), 1].
+	cosMax := math.Cos(maxTiltDeg * math.Pi / 180)
+	tilt := math.Acos(1 - rng.Float64()*(1-cosMax))
+	return AxisAngle([3]float64{math.Cos(phi), 0, math.Sin(phi)}, tilt).Mul(spin)
+}
+
+// UniformRotation returns a rotation drawn uniformly from all 3-D rotations (for cells
+// without a preferred orientation).
+func UniformRotation(rng *rand.Rand) Rotation {
+	q := [4]float64{rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()}
+	n := math.Sqrt(q[0]*q[0] + q[1]*q[1] + q[2]*q[2] + q[3]*q[3])
+	if n == 0 {
+		return Identity()
+	}
+	w, x, y, z := q[0]/n, q[1]/n, q[2]/n, q[3]/n
+	return Rotation{
+		{1 - 2*(y*y+z*z), 2 * (x*y - w*z), 2 * (x*z + w*y)},
+		{2 * (x*y + w*z), 1 - 2*(x*x+z*z), 2 * (y*z - w*x)},
+		{2 * (x*z - w*y), 2 * (y*z + w*x), 1 - 2*(x*x+y*y)},
+	}
+}
+
+// Potential writes into dst[c][t] the extracellular potential in uV at contact c (probe
+// coordinates, um) at step t, for the cell with its soma centre at somaUm, rotated by rot,
+// in a homogeneous medium of conductivity sigmaSPerM (S/m; 0 means SigmaSPerM).
+//
+// Each segment is a line source with its current spread evenly along it (a point source
+// at its midpoint when shorter than 0.5 um); distances to the segment's axis below
+// MinDistanceUm are clamped. dst must have one row per contact, each NumSteps long; rows
+// are overwritten. Potential allocates one coefficient row per call and is safe to call
+// concurrently on the same Sources with different dst.
+func (s *Sources) Potential(contactsUm [][3]float64, somaUm [3]float64, rot Rotation,
+	sigmaSPerM float64, dst [][]float32) error {
+	if err := s.checkProjection(contactsUm, sigmaSPerM, dst); err != nil {
+		return err
+	}
+	if sigmaSPerM == 0 {
+		sigmaSPerM = SigmaSPerM
+	}
+	geo := s.placed(somaUm, rot)
+	coef := make([]float32, len(geo))
+	// phi[uV] = 1e3 * I[nA] / (4 pi sigma[S/m] r[um]).
+	k := 1e3 / (4 * math.Pi * sigmaSPerM)
+	for c, p := range contactsUm {
+		for i := range geo {
+			coef[i] = float32(k * geo[i].inverseDistance(p))
+		}
+		s.mix(coef, dst[c])
+	}
+	return nil
+}
+
+func (s *Sources) checkProjection(contactsUm [][3]float64, sigma float64, dst [][]float32) error {
+	if sigma < 0 || math.IsNaN(sigma) || math.IsInf(sigma, 0) {
+		return fmt.Errorf("potential: %w: conductivity %g S/m", ErrBadProjection, sigma)
+	}
+	if len(dst) != len(contactsUm) {
+		return fmt.Errorf("potential: %w: %d destination rows for %d contacts",
+			ErrBadProjection, len(dst), len(contactsUm))
+	}
+	for c, row := range dst {
+		if len(row) != s.NumSteps() {
+			return fmt.Errorf("potential: %w: row %d has %d samples, want %d",
+				ErrBadProjection, c, len(row), s.NumSteps())
+		}
+	}
+	return nil
+}
+
+// mix sets out = sum_i coef[i] * CurrentsNA[i].
+func (s *Sources) mix(coef []float32, out []float32) {
+	clear(out)
+	for i, w := range coef {
+		cur := s.CurrentsNA[i][:len(out)]
+		for t, x := range cur {
+			out[t] += w * x
+		}
+	}
+}
+
+// lineSeg is a segment placed in probe coordinates.
+type lineSeg struct {
+	a    [3]float64 // start
+	u    [3]float64 // unit direction
+	lUm  float64    // length
+	midA [3]float64 // midpoint, for point sources
+}
+
+func (s *Sources) placed(somaUm [3]float64, rot Rotation) []lineSeg {
+	geo := make([]lineSeg, len(s.Start))
+	for i := range geo {
+		a := add(rot.Apply(s.Start[i]), somaUm)
+		b := add(rot.Apply(s.End[i]), somaUm)
+		l := dist(a, b)
+		geo[i] = lineSeg{a: a, u: unit(sub(b, a)), lUm: l, midA: lerp(a, b, 0.5)}
+	}
+	return geo
+}
+
+// inverseDistance returns the mean of 1/|p - x| over the segment's points x, in 1/um.
+// With axial coordinate h of p along the segment and perpendicular distance rho, the
+// integral of 1/sqrt((s-h)^2+rho^2) over s in [0, L] is asinh((L-h)/rho) + asinh(h/rho).
+func (g *lineSeg) inverseDistance(p [3]float64) float64 {
+	if g.lUm < pointSourceUm {
+		return 1 / max(dist(p, g.midA), MinDistanceUm)
+	}
+	d := sub(p, g.a)
+	h := dot(d, g.u)
+	rho2 := dot(d, d) - h*h
+	rho := math.Sqrt(max(rho2, MinDistanceUm*MinDistanceUm))
+	return (math.Asinh((g.lUm-h)/rho) + math.Asinh(h/rho)) / g.lUm
+}

@@ -1,0 +1,192 @@
+package neuron
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// ErrNoSpike is returned, wrapped, when no stimulus amplitude tried makes the soma fire.
+var ErrNoSpike = errors.New("no action potential")
+
+// ErrBadOptions is returned, wrapped, for SimOptions out of range.
+var ErrBadOptions = errors.New("bad simulation options")
+
+// SimOptions controls Cell.Simulate. Zero fields take the defaults in brackets.
+type SimOptions struct {
+	DtMs    float64 // integration step [0.01]
+	OutDtMs float64 // step of the returned traces, an integer multiple of DtMs [DtMs]
+	PreMs   float64 // window before the somatic peak [2]
+	PostMs  float64 // window after the somatic peak [4]
+	// StimMs is the duration of the somatic current pulse [0.5]. Its amplitude is found
+	// by doubling from StimNA [0.25] until the soma fires (at most 10 tries).
+	StimMs float64
+	StimNA float64
+}
+
+func (o SimOptions) withDefaults() (SimOptions, error) {
+	def := func(v *float64, d float64) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&o.DtMs, 0.01)
+	def(&o.OutDtMs, o.DtMs)
+	def(&o.PreMs, 2)
+	def(&o.PostMs, 4)
+	def(&o.StimMs, 0.5)
+	def(&o.StimNA, 0.25)
+	ratio := o.OutDtMs / o.DtMs
+	switch {
+	case o.DtMs <= 0 || o.DtMs > 0.05:
+		return o, fmt.Errorf("%w: DtMs %g outside (0, 0.05]", ErrBadOptions, o.DtMs)
+	case math.Abs(ratio-math.Round(ratio)) > 1e-6 || ratio < 1:
+		return o, fmt.Errorf("%w: OutDtMs %g is not a multiple of DtMs %g",
+			ErrBadOptions, o.OutDtMs, o.DtMs)
+	case o.PreMs < 0 || o.PostMs <= 0 || o.PreMs+o.PostMs > 50:
+		return o, fmt.Errorf("%w: window -%g..+%g ms", ErrBadOptions, o.PreMs, o.PostMs)
+	case o.StimMs <= 0 || o.StimNA <= 0:
+		return o, fmt.Errorf("%w: stimulus %g nA for %g ms", ErrBadOptions, o.StimNA, o.StimMs)
+	}
+	return o, nil
+}
+
+// stimOnsetMs leaves room for the pre-peak window; the cell starts at rest, so nothing
+// happens before the pulse.
+func stimOnsetMs(o SimOptions) float64 { return max(0.5, o.PreMs-0.5) }
+
+// Simulate fires one action potential and returns the transmembrane currents of every
+// compartment in a window of PreMs before to PostMs after the somatic peak.
+//
+// The cell starts at rest. A pulse of StimMs at the soma is doubled in amplitude until the
+// somatic potential crosses 0 mV. The pulse is treated as a synaptic (membrane) current of
+// the soma, so the returned currents of a closed cell sum to zero at every step. Simulate
+// allocates all its state; it is safe to call concurrently on the same Cell.
+func (c *Cell) Simulate(opt SimOptions) (*Sources, error) {
+	o, err := opt.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("simulate %s: %w", c.Class, err)
+	}
+	amp := o.StimNA
+	for range 10 {
+		run := c.newRun(o, amp)
+		if peak, ok := run.fire(); ok {
+			return run.sources(peak), nil
+		}
+		amp *= 2
+	}
+	return nil, fmt.Errorf("simulate %s: %w up to %g nA", c.Class, ErrNoSpike, amp/2)
+}
+
+// run is the state of one integration.
+type run struct {
+	c      *Cell
+	o      SimOptions
+	stimNA float64
+	v      []float64
+	g      []gates
+	d, rhs []float64 // Hines system: diagonal and right-hand side
+	vOld   []float64
+	imNA   []float32 // membrane currents, [step*n + seg]
+	vSoma  []float32
+}
+
+func (c *Cell) newRun(o SimOptions, stimNA float64) *run {
+	n := c.NumSegments()
+	r := &run{c: c, o: o, stimNA: stimNA, v: make([]float64, n), g: make([]gates, n),
+		d: make([]float64, n), rhs: make([]float64, n), vOld: make([]float64, n)}
+	rest := steadyGates(c.Bio.VRestMV, c.Bio.VTMV)
+	for i := range r.v {
+		r.v[i], r.g[i] = c.Bio.VRestMV, rest
+	}
+	return r
+}
+
+// fire integrates until the soma peaks above 0 mV and PostMs more have passed; it returns
+// the step of the peak, or false if the soma did not fire.
+func (r *run) fire() (int, bool) {
+	o := r.o
+	onset := stimOnsetMs(o)
+	giveUp := int(math.Ceil((onset + o.StimMs + 6) / o.DtMs))
+	peak, peakV := -1, math.Inf(-1)
+	for step := 0; ; step++ {
+		tMs := float64(step) * o.DtMs
+		stim := 0.0
+		if tMs >= onset && tMs < onset+o.StimMs {
+			stim = r.stimNA
+		}
+		r.step(stim)
+		if vs := r.v[0]; vs > peakV {
+			peak, peakV = step, vs
+		}
+		if peakV > 0 && float64(step-peak)*o.DtMs >= o.PostMs+o.OutDtMs {
+			return peak, true
+		}
+		if step > giveUp && peakV <= 0 {
+			return 0, false
+		}
+	}
+}
+
+// step advances one DtMs with backward Euler (gates first, exponential Euler, then the
+// voltage with the conductances frozen) and records the membrane currents.
+func (r *run) step(stimNA float64) {
+	c, dt := r.c, r.o.DtMs
+	b := &c.Bio
+	n := len(r.v)
+	for i := range n {
+		r.g[i].step(r.v[i], b.VTMV, b.QNa, b.QK, dt)
+	}
+	for i := range n {
+		g := r.g[i]
+		gNa := c.gNaUS[i] * g.m * g.m * g.m * g.h
+		gK := c.gKUS[i] * g.n * g.n * g.n * g.n
+		cdt := c.capNF[i] / dt
+		r.d[i] = cdt + gNa + gK + c.gLUS[i]
+		r.rhs[i] = cdt*r.v[i] + gNa*b.ENaMV + gK*b.EKMV + c.gLUS[i]*c.eLeakMV[i]
+	}
+	r.rhs[0] += stimNA
+	copy(r.vOld, r.v)
+	r.solve()
+	r.record(stimNA)
+}
+
+// solve eliminates the tree system in place (Hines): a backward sweep from the leaves folds
+// each child into its parent, a forward sweep from the root substitutes. Off-diagonal
+// entries are -gAx between a compartment and its parent, so the matrix is symmetric.
+func (r *run) solve() {
+	c := r.c
+	d, rhs := r.d, r.rhs
+	for i := 1; i < len(d); i++ {
+		d[i] += c.gAxUS[i]
+		d[c.parent[i]] += c.gAxUS[i]
+	}
+	for i := len(d) - 1; i > 0; i-- {
+		p := c.parent[i]
+		f := c.gAxUS[i] / d[i] // a[i] = -gAx; the factor a/d is negated twice below
+		d[p] -= f * c.gAxUS[i]
+		rhs[p] += f * rhs[i]
+	}
+	r.v[0] = rhs[0] / d[0]
+	for i := 1; i < len(d); i++ {
+		r.v[i] = (rhs[i] + c.gAxUS[i]*r.v[c.parent[i]]) / d[i]
+	}
+}
+
+// record appends the membrane current of every compartment over the last step, computed
+// from the membrane side (capacitive + ionic - stimulus), and the somatic potential.
+func (r *run) record(stimNA float64) {
+	c, dt, b := r.c, r.o.DtMs, &r.c.Bio
+	for i, v := range r.v {
+		g := r.g[i]
+		gNa := c.gNaUS[i] * g.m * g.m * g.m * g.h
+		gK := c.gKUS[i] * g.n * g.n * g.n * g.n
+		im := c.capNF[i]*(v-r.vOld[i])/dt + gNa*(v-b.ENaMV) + gK*(v-b.EKMV) +
+			c.gLUS[i]*(v-c.eLeakMV[i])
+		if i == 0 {
+			im -= stimNA
+		}
+		r.imNA = append(r.imNA, float32(im))
+	}
+	r.vSoma = append(r.vSoma, float32(r.v[0]))
+}

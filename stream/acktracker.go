@@ -1,0 +1,92 @@
+package stream
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// ackTracker follows the acks of the consumers of one stream, for a max-speed replayer.
+// update is called from the NATS client's goroutine, the waits from the replayer's.
+type ackTracker struct {
+	staleNs int64
+	notify  chan struct{} // capacity 1: "an ack arrived"
+
+	mu        sync.Mutex
+	consumers map[uint32]consumerAck
+}
+
+type consumerAck struct {
+	seq    uint64 // latest seq acked; acks of one consumer arrive in order
+	lastNs int64  // NowNs of its latest ack
+}
+
+func newAckTracker(staleAfter time.Duration) *ackTracker {
+	return &ackTracker{staleNs: int64(staleAfter), notify: make(chan struct{}, 1),
+		consumers: make(map[uint32]consumerAck)}
+}
+
+// update records ack a received at nowNs.
+func (t *ackTracker) update(a Ack, nowNs int64) {
+	t.mu.Lock()
+	t.consumers[a.ConsumerID] = consumerAck{seq: a.Seq, lastNs: nowNs}
+	t.mu.Unlock()
+	select {
+	case t.notify <- struct{}{}:
+	default:
+	}
+}
+
+// lowest returns the lowest acked seq over the live consumers and how many are live.
+// Stale consumers are forgotten.
+func (t *ackTracker) lowest(nowNs int64) (uint64, int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var low uint64
+	live := 0
+	for id, c := range t.consumers {
+		if nowNs-c.lastNs > t.staleNs {
+			delete(t.consumers, id)
+			continue
+		}
+		if live == 0 || c.seq < low {
+			low = c.seq
+		}
+		live++
+	}
+	return low, live
+}
+
+// waitWindow blocks until at least `consumers` consumers are live and seq is at most
+// window beyond the lowest of their acks.
+func (t *ackTracker) waitWindow(ctx context.Context, seq uint64, consumers, window int) error {
+	return t.wait(ctx, func(low uint64, live int) bool {
+		return live >= consumers && seq <= low+uint64(window)
+	})
+}
+
+// waitDrained blocks until every live consumer has acked seq, or none is live.
+func (t *ackTracker) waitDrained(ctx context.Context, seq uint64) error {
+	return t.wait(ctx, func(low uint64, live int) bool { return live == 0 || low >= seq })
+}
+
+// wait polls ok on every ack, and every 50 ms to notice stale consumers.
+func (t *ackTracker) wait(ctx context.Context, ok func(low uint64, live int) bool) error {
+	var tick *time.Ticker
+	for {
+		if ok(t.lowest(NowNs())) {
+			return nil
+		}
+		if tick == nil {
+			tick = time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+		}
+		select {
+		case <-t.notify:
+		case <-tick.C:
+		case <-ctx.Done():
+			return fmt.Errorf("replay: waiting for consumer acks: %w", ctx.Err())
+		}
+	}
+}

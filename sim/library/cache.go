@@ -104,7 +104,11 @@ func (l *Library) Write(w io.Writer) error {
 	if err := enc.Encode(header{Magic: magic, Version: Version, Config: l.cfg}); err != nil {
 		return fmt.Errorf("write library header: %w", err)
 	}
-	if err := enc.Encode(l.cells); err != nil {
+	disk := make([]diskCell, len(l.cells))
+	for i, c := range l.cells {
+		disk[i] = toDisk(c)
+	}
+	if err := enc.Encode(disk); err != nil {
 		return fmt.Errorf("write library cells: %w", err)
 	}
 	if err := zw.Close(); err != nil {
@@ -138,9 +142,17 @@ func Read(r io.Reader) (*Library, error) {
 		return nil, fmt.Errorf("%w: magic %q version %d, want version %d",
 			ErrBadFile, h.Magic, h.Version, Version)
 	}
-	var cells []*neuron.Sources
-	if err := dec.Decode(&cells); err != nil {
+	var disk []diskCell
+	if err := dec.Decode(&disk); err != nil {
 		return nil, fmt.Errorf("%w: cells: %w", ErrBadFile, err)
+	}
+	cells := make([]*neuron.Sources, len(disk))
+	for i, d := range disk {
+		c, err := fromDisk(d)
+		if err != nil {
+			return nil, fmt.Errorf("%w: cell %d: %w", ErrBadFile, i, err)
+		}
+		cells[i] = c
 	}
 	lib := &Library{cfg: h.Config, cells: cells}
 	if err := lib.check(); err != nil {

@@ -148,7 +148,8 @@ func simulateCell(cfg Config, i int) (*neuron.Sources, error) {
 		if cfg.MergeUm > 0 {
 			s = s.Merged(cfg.MergeUm)
 		}
-		return s, nil
+		// Round through the stored form so a built library equals its cached copy.
+		return fromDisk(toDisk(s))
 	}
 	return nil, fmt.Errorf("cell %d: %w", i, lastErr)
 }

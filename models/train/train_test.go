@@ -1,0 +1,126 @@
+package train
+
+import (
+	"io"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/spikestream/spikestream/models"
+	"github.com/spikestream/spikestream/probe"
+)
+
+// TestForwardMatchesGorgonia checks the hand-written float32 forward pass against the
+// gorgonia graph it was exported from, for both model shapes.
+func TestForwardMatchesGorgonia(t *testing.T) {
+	tests := []struct {
+		name  string
+		sizes []int
+	}{
+		{"detector", []int{DetectorSpec.Size(), 32, 16, 1}},
+		{"embedder", []int{EmbedderSpec.Size(), 64, 48, EmbedDim}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			const batch = 8
+			g := G.NewGraph()
+			net := newGNet(g, tc.sizes, 11)
+			x := G.NewMatrix(g, tensor.Float32, G.WithShape(batch, tc.sizes[0]), G.WithName("x"))
+			out, err := net.apply(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rand.New(rand.NewPCG(1, 2))
+			xb := make([]float32, batch*tc.sizes[0])
+			for i := range xb {
+				xb[i] = float32(r.NormFloat64())
+			}
+			if err := G.Let(x, tensor.New(tensor.WithShape(batch, tc.sizes[0]),
+				tensor.WithBacking(xb))); err != nil {
+				t.Fatal(err)
+			}
+			vm := G.NewTapeMachine(g)
+			defer vm.Close()
+			if err := vm.RunAll(); err != nil {
+				t.Fatal(err)
+			}
+			want := out.Value().Data().([]float32)
+			nIn, nOut := tc.sizes[0], tc.sizes[len(tc.sizes)-1]
+			ones, zeros := make([]float32, nIn), make([]float32, nIn)
+			for i := range ones {
+				ones[i] = 1
+			}
+			m := net.export(zeros, ones)
+			sc := models.NewScratch(m)
+			for b := 0; b < batch; b++ {
+				got := m.Forward(xb[b*nIn:(b+1)*nIn], &sc)
+				for j := 0; j < nOut; j++ {
+					w := want[b*nOut+j]
+					if d := math.Abs(float64(got[j] - w)); d > 1e-5*max(1, math.Abs(float64(w))) {
+						t.Fatalf("row %d out %d: forward %g, gorgonia %g", b, j, got[j], w)
+					}
+				}
+			}
+		})
+	}
+}
+
+// synthSets extracts examples from a few small hand-made recordings.
+func synthSets(t *testing.T, n int, seed uint64) [][]*Example {
+	t.Helper()
+	probes := []*probe.Probe{probe.Tetrode(), probe.Poly32()}
+	var sets [][]*Example
+	for i := 0; i < n; i++ {
+		rate := []float64{20000, 30000}[i%2]
+		rec := synthRecording(probes[i%2], rate, 6+4*float64(i%3), 6, 6, seed+uint64(i))
+		rs, err := Extract(rec, ExtractConfig{}, 100*i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var set []*Example
+		for j := range rs.Examples {
+			set = append(set, &rs.Examples[j])
+		}
+		sets = append(sets, set)
+	}
+	return sets
+}
+
+func flatten(sets [][]*Example) []*Example {
+	var out []*Example
+	for _, s := range sets {
+		out = append(out, s...)
+	}
+	return out
+}
+
+func TestTrainDetectorLearns(t *testing.T) {
+	train, val := synthSets(t, 4, 10), synthSets(t, 2, 50)
+	cfg := DetectorFit
+	cfg.Steps, cfg.Epochs, cfg.Batch = 300, 2, 128
+	res, err := TrainDetector(cfg, flatten(train), flatten(val), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("metrics %v threshold %.3f", res.Metrics, res.Threshold)
+	if res.Metrics["val_auc"] < 0.9 {
+		t.Fatalf("validation AUC %.3f < 0.9", res.Metrics["val_auc"])
+	}
+}
+
+func TestTrainEmbedderLearns(t *testing.T) {
+	train, val := synthSets(t, 4, 20), synthSets(t, 2, 60)
+	cfg := EmbedderFit
+	cfg.Steps, cfg.Epochs, cfg.Batch = 200, 2, 16
+	res, err := TrainEmbedder(cfg, train, val, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("metrics %v", res.Metrics)
+	if res.Metrics["val_nn_purity"] < 0.6 {
+		t.Fatalf("validation nearest-neighbour purity %.3f < 0.6", res.Metrics["val_nn_purity"])
+	}
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/spikestream/spikestream/internal/app"
+	"github.com/spikestream/spikestream/probe"
+)
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: spikestream %s %s\n\nflags:\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args and rejects stray positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// seconds is a flag value for a duration given in seconds ("20", "0.5") or Go syntax
+// ("20s", "10m").
+type seconds float64
+
+func (s *seconds) String() string { return strconv.FormatFloat(float64(*s), 'g', -1, 64) }
+
+func (s *seconds) Set(v string) error {
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		*s = seconds(f)
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("want seconds or a duration like 20s or 10m")
+	}
+	*s = seconds(d.Seconds())
+	return nil
+}
+
+// newLogger returns a console logger on stderr at the given level.
+func newLogger(level string) (*zap.Logger, error) {
+	var lvl zapcore.Level
+	if err := lvl.Set(level); err != nil {
+		return nil, fmt.Errorf("--log-level %q: %w", level, err)
+	}
+	cfg := zap.NewDevelopmentConfig()
+	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	cfg.DisableStacktrace = true
+	cfg.OutputPaths = []string{"stderr"}
+	return cfg.Build()
+}
+
+// loadProbe resolves --probe: a built-in name or a probeinterface JSON file.
+func loadProbe(arg string) (*probe.Probe, error) {
+	if arg == "" {
+		return nil, fmt.Errorf("--probe is required (tetrode, poly32, neuropixels1 or a JSON file)")
+	}
+	return probe.Resolve(arg)
+}
+
+// method parses --method.
+func method(s string) (app.Method, error) { return app.ParseMethod(strings.ToLower(s)) }
+
+// stderr is where progress and summaries go; stdout carries events.
+var stderr = os.Stderr

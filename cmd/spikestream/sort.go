@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"go.uber.org/zap"
+
+	"github.com/spikestream/spikestream/internal/app"
+	"github.com/spikestream/spikestream/pipeline"
+	"github.com/spikestream/spikestream/stream"
+)
+
+func init() {
+	register("sort", "sort a live stream, or a whole file through the live path", runSort)
+}
+
+type sortFlags struct {
+	stream, probe, url, input, out, method, model, metricsAddr, logLevel string
+	channels, listen                                                     int
+	rateHz, uvPerBit                                                     float64
+	json                                                                 bool
+}
+
+func runSort(args []string) error {
+	fs := newFlags("sort", "--stream NAME --probe probe.json [--nats URL]\n"+
+		"   or: spikestream sort --input rec.dat --channels N --rate-hz R --uv-per-bit U "+
+		"--probe probe.json --out DIR")
+	var f sortFlags
+	fs.StringVar(&f.stream, "stream", "", "live mode: stream name to sort")
+	fs.StringVar(&f.probe, "probe", "", "probe: tetrode, poly32, neuropixels1 or a probeinterface JSON")
+	fs.StringVar(&f.url, "nats", "", "NATS server URL (default: an embedded server on --listen)")
+	fs.IntVar(&f.listen, "listen", 4222, "embedded server port in live mode without --nats")
+	fs.StringVar(&f.input, "input", "", "file mode: raw int16 interleaved recording")
+	fs.IntVar(&f.channels, "channels", 0, "file mode: channels in the recording")
+	fs.Float64Var(&f.rateHz, "rate-hz", 0, "sample rate, Hz (live mode: default from the frames)")
+	fs.Float64Var(&f.uvPerBit, "uv-per-bit", 0, "file mode: microvolts per int16 unit")
+	fs.StringVar(&f.out, "out", "", "file mode: output folder (phy + sorting.npz)")
+	fs.StringVar(&f.method, "method", "learned", "learned or baseline")
+	fs.StringVar(&f.model, "model", "", "checkpoint replacing the shipped detector or embedder")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "127.0.0.1:9464", "Prometheus /metrics "+
+		"address (empty: off)")
+	fs.BoolVar(&f.json, "json", false, "also publish events as JSON on *.json subjects")
+	fs.StringVar(&f.logLevel, "log-level", "info", "log level")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case f.input != "" && f.stream != "":
+		return fmt.Errorf("give either --stream (live) or --input (file), not both")
+	case f.input != "":
+		return sortFile(f)
+	case f.stream != "":
+		return sortLive(f)
+	}
+	return fmt.Errorf("give --stream NAME to sort a live stream or --input FILE to sort a file")
+}
+
+func sortFile(f sortFlags) error {
+	m, err := method(f.method)
+	if err != nil {
+		return err
+	}
+	p, err := loadProbe(f.probe)
+	if err != nil {
+		return err
+	}
+	if f.out == "" {
+		return fmt.Errorf("--out DIR is required with --input")
+	}
+	in := app.RawInput{Path: f.input, Channels: f.channels, SampleRateHz: f.rateHz,
+		UVPerBit: f.uvPerBit, Probe: p}
+	if _, err := in.Check(); err != nil {
+		return err
+	}
+	log, err := newLogger(f.logLevel)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := app.SortFile(ctx, app.FileOptions{Input: in, OutDir: f.out, Method: m,
+		ModelPath: f.model, Log: log})
+	if err != nil {
+		return err
+	}
+	durS := float64(res.NumSample) / f.rateHz
+	fmt.Fprintf(stderr, "sorted %.1f s of %d channels in %.1f s (%.1fx real time): "+
+		"%d spikes in %d units -> %s\n", durS, f.channels, res.Elapsed.Seconds(),
+		durS/res.Elapsed.Seconds(), res.Sorting.NumSpikes(), res.Units, f.out)
+	return nil
+}
+
+func sortLive(f sortFlags) error {
+	m, err := method(f.method)
+	if err != nil {
+		return err
+	}
+	p, err := loadProbe(f.probe)
+	if err != nil {
+		return err
+	}
+	if f.rateHz != 0 && (f.rateHz < 10000 || f.rateHz > 50000) {
+		return fmt.Errorf("--rate-hz %g outside 10000-50000", f.rateHz)
+	}
+	log, err := newLogger(f.logLevel)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	conn, err := stream.Connect(ctx, stream.ConnOptions{URL: f.url, ListenPort: f.listen, Log: log})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	reg := app.NewRegistry()
+	metrics := pipeline.NewMetrics(reg, f.stream)
+	if f.metricsAddr != "" {
+		addr, err := app.ServeMetrics(ctx, f.metricsAddr, reg, log)
+		if err != nil {
+			return fmt.Errorf("metrics endpoint: %w", err)
+		}
+		log.Info("serving metrics", zap.String("component", "metrics"),
+			zap.String("url", "http://"+addr+"/metrics"))
+	}
+	srt, err := app.NewSorter(ctx, conn, app.SorterConfig{Stream: f.stream, Probe: p,
+		SampleRateHz: f.rateHz, Method: m, ModelPath: f.model, Metrics: metrics,
+		JSONMirror: f.json, Log: log})
+	if err != nil {
+		return err
+	}
+	go stopOnSignals(srt, cancel, log)
+	log.Info("sorting", zap.String("component", "sort"), zap.String("stream", f.stream),
+		zap.String("nats", conn.URL()), zap.String("method", string(m)))
+	if err := srt.Run(ctx); err != nil {
+		return err
+	}
+	st := srt.FrameStats()
+	fmt.Fprintf(stderr, "stream ended: %d spikes published; frames %+v\n", srt.Published(), st)
+	return nil
+}
+
+// stopOnSignals drains the sorter on the first SIGINT/SIGTERM and aborts on the second.
+func stopOnSignals(srt *app.Sorter, abort context.CancelFunc, log *zap.Logger) {
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	<-sig
+	log.Info("stopping: draining in-flight spikes (signal again to abort)",
+		zap.String("component", "sort"))
+	srt.Stop()
+	<-sig
+	abort()
+}

@@ -1,0 +1,109 @@
+package app
+
+import (
+	"fmt"
+
+	"github.com/spikestream/spikestream/models"
+	"github.com/spikestream/spikestream/pipeline"
+	"github.com/spikestream/spikestream/pipeline/assign"
+	"github.com/spikestream/spikestream/probe"
+)
+
+// Method selects the components of a sorter.
+type Method string
+
+// Methods.
+const (
+	// Learned uses the shipped (or --model) detector and embedder and the online assigner.
+	Learned Method = "learned"
+	// Baseline uses amplitude thresholding, PCA features and nearest-centroid assignment:
+	// the classical path that benchmarks compare against.
+	Baseline Method = "baseline"
+)
+
+// ParseMethod checks a method name.
+func ParseMethod(s string) (Method, error) {
+	switch Method(s) {
+	case Learned, Baseline:
+		return Method(s), nil
+	}
+	return "", fmt.Errorf("unknown method %q (learned, baseline)", s)
+}
+
+// learnedThresholdSD is the candidate threshold under the learned scorer: lower than the
+// baseline's 5 SD so that recall rises, with the scorer restoring precision.
+const learnedThresholdSD = 4
+
+// Components are the pluggable parts of a sorter.
+type Components struct {
+	Method      Method
+	Scorer      pipeline.Scorer // nil for the baseline
+	Embedder    pipeline.Embedder
+	Assigner    pipeline.Assigner
+	ThresholdSD float64 // candidate threshold that goes with Scorer
+}
+
+// BuildComponents returns the components of method for a probe. modelPath, if set, names
+// a checkpoint that replaces the shipped model of its kind. Unit lifecycle events go to
+// sink.
+func BuildComponents(method Method, modelPath string, p *probe.Probe, rateHz float64,
+	sink pipeline.UnitSink) (*Components, error) {
+	c := &Components{Method: method}
+	var err error
+	switch method {
+	case Learned:
+		err = c.learned(modelPath)
+	case Baseline:
+		err = c.baseline()
+	default:
+		err = fmt.Errorf("unknown method %q", method)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if method == Baseline {
+		c.Assigner = assign.NewNearestCentroid(assign.BaselineConfig{}, sink)
+		return c, nil
+	}
+	c.Assigner, err = assign.New(assign.Config{SampleRateHz: rateHz}, p, sink)
+	if err != nil {
+		return nil, fmt.Errorf("online assigner: %w", err)
+	}
+	return c, nil
+}
+
+func (c *Components) baseline() error {
+	pca, err := models.DefaultPCA()
+	if err != nil {
+		return fmt.Errorf("shipped PCA basis: %w", err)
+	}
+	c.Embedder, c.ThresholdSD = pca, 5
+	return nil
+}
+
+func (c *Components) learned(modelPath string) error {
+	det, err := models.DefaultDetector()
+	if err != nil {
+		return fmt.Errorf("shipped detector: %w", err)
+	}
+	emb, err := models.DefaultEmbedder()
+	if err != nil {
+		return fmt.Errorf("shipped embedder: %w", err)
+	}
+	if modelPath != "" {
+		m, err := models.Load(modelPath)
+		if err != nil {
+			return err
+		}
+		switch m := m.(type) {
+		case *models.Detector:
+			det = m
+		case *models.Embedder:
+			emb = m
+		default:
+			return fmt.Errorf("model %s is a %T; want a detector or an embedder", modelPath, m)
+		}
+	}
+	c.Scorer, c.Embedder, c.ThresholdSD = det, emb, learnedThresholdSD
+	return nil
+}

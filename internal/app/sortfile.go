@@ -1,0 +1,260 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/spikestream/spikestream/pipeline"
+	"github.com/spikestream/spikestream/probe"
+	"github.com/spikestream/spikestream/sorting"
+	"github.com/spikestream/spikestream/stream"
+)
+
+// ErrBadInput is returned, wrapped, for recordings and flags that cannot be sorted.
+var ErrBadInput = errors.New("bad input")
+
+// RawInput describes a headerless int16 little-endian recording interleaved by sample.
+type RawInput struct {
+	Path         string
+	Channels     int
+	SampleRateHz float64
+	UVPerBit     float64
+	Probe        *probe.Probe
+}
+
+// Check validates the description against the file and the probe before any work.
+func (r RawInput) Check() (numSamples int64, err error) {
+	switch {
+	case r.Channels <= 0:
+		return 0, fmt.Errorf("%w: --channels %d", ErrBadInput, r.Channels)
+	case r.SampleRateHz < 10000 || r.SampleRateHz > 50000:
+		return 0, fmt.Errorf("%w: --rate-hz %g outside 10000-50000", ErrBadInput, r.SampleRateHz)
+	case !(r.UVPerBit > 0) || r.UVPerBit > 1000:
+		return 0, fmt.Errorf("%w: --uv-per-bit %g", ErrBadInput, r.UVPerBit)
+	case r.Probe == nil:
+		return 0, fmt.Errorf("%w: no probe", ErrBadInput)
+	case r.Probe.NumChannels() != r.Channels:
+		return 0, fmt.Errorf("%w: --channels %d but the probe has %d channels", ErrBadInput,
+			r.Channels, r.Probe.NumChannels())
+	}
+	st, err := os.Stat(r.Path)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	frame := int64(r.Channels) * 2
+	if st.Size()%frame != 0 {
+		return 0, fmt.Errorf("%w: %s is %d bytes, not a whole number of %d-channel int16 samples",
+			ErrBadInput, r.Path, st.Size(), r.Channels)
+	}
+	return st.Size() / frame, nil
+}
+
+// FileOptions sets up SortFile.
+type FileOptions struct {
+	Input     RawInput
+	OutDir    string // phy folder and sorting.npz go here
+	Method    Method
+	ModelPath string
+	Pipeline  pipeline.Config
+	Metrics   *pipeline.Metrics
+	Log       *zap.Logger
+}
+
+// FileResult summarises a file sort.
+type FileResult struct {
+	Sorting   *sorting.Sorting
+	Events    []stream.SpikeEvent // in Sorting's spike order
+	Units     int
+	Elapsed   time.Duration
+	Frames    stream.FrameStats
+	NumSample int64
+}
+
+// SortFile sorts a whole recording through the live path: an embedded NATS server, a
+// replay of the file at the consumer's pace, the same stages as a live sort, and a
+// collector on the bus. It writes a phy folder and sorting.npz into OutDir.
+func SortFile(ctx context.Context, o FileOptions) (*FileResult, error) {
+	n, err := o.Input.Check()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("output folder: %w", err)
+	}
+	res, err := sortRaw(ctx, o, n)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeOutputs(o, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func sortRaw(ctx context.Context, o FileOptions, n int64) (*FileResult, error) {
+	start := time.Now()
+	conn, err := stream.Connect(ctx, stream.ConnOptions{Log: o.Log})
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	srt, err := NewSorter(ctx, conn, SorterConfig{Stream: "file", Probe: o.Input.Probe,
+		SampleRateHz: o.Input.SampleRateHz, Method: o.Method, ModelPath: o.ModelPath,
+		Pipeline: o.Pipeline, Metrics: o.Metrics, Log: o.Log})
+	if err != nil {
+		return nil, err
+	}
+	col, err := NewCollector(conn, srt.Subjects(), nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer col.Close()
+
+	replayErr := make(chan error, 1)
+	rctx, cancelReplay := context.WithCancel(ctx)
+	defer cancelReplay()
+	go func() { replayErr <- replayFile(rctx, conn, srt.Subjects(), o.Input, 0) }()
+	if err := srt.Run(ctx); err != nil {
+		return nil, fmt.Errorf("sort: %w", err)
+	}
+	if err := <-replayErr; err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	if err := col.Wait(ctx, srt.Published(), 30*time.Second); err != nil {
+		return nil, err
+	}
+	s, ev, err := col.Sorting(o.Input.SampleRateHz, false)
+	if err != nil {
+		return nil, err
+	}
+	return &FileResult{Sorting: s, Events: ev, Units: len(s.UnitIDs), Elapsed: time.Since(start),
+		Frames: srt.FrameStats(), NumSample: n}, nil
+}
+
+// replayFile publishes a raw recording on subj at speed (1 real time, 0 as fast as the
+// consumer acknowledges).
+func replayFile(ctx context.Context, conn *stream.Conn, subj stream.Subjects, in RawInput,
+	speed float64) error {
+	_, err := replaySubjects(ctx, conn, subj, in, speed)
+	return err
+}
+
+// Replay publishes a raw recording as stream name at speed (1 real time, 0 as fast as the
+// consumer acknowledges), in 1 ms frames, ending with an end-of-stream frame.
+func Replay(ctx context.Context, conn *stream.Conn, name string, in RawInput,
+	speed float64) (stream.ReplayStats, error) {
+	subj, err := stream.SubjectsFor(name)
+	if err != nil {
+		return stream.ReplayStats{}, err
+	}
+	return replaySubjects(ctx, conn, subj, in, speed)
+}
+
+func replaySubjects(ctx context.Context, conn *stream.Conn, subj stream.Subjects, in RawInput,
+	speed float64) (stream.ReplayStats, error) {
+	f, err := os.Open(in.Path)
+	if err != nil {
+		return stream.ReplayStats{}, err
+	}
+	defer f.Close()
+	return stream.Replay(ctx, conn, subj, f, stream.ReplayOptions{
+		Channels: in.Channels, SampleRateHz: in.SampleRateHz, UVPerBit: in.UVPerBit,
+		Speed: speed})
+}
+
+// writeOutputs writes sorting.npz and the phy folder.
+func writeOutputs(o FileOptions, r *FileResult) error {
+	if err := sorting.WriteNPZ(filepath.Join(o.OutDir, "sorting.npz"), r.Sorting); err != nil {
+		return fmt.Errorf("write sorting.npz: %w", err)
+	}
+	tpl, tplSamples, err := meanTemplates(o.Input, r.Sorting)
+	if err != nil {
+		return fmt.Errorf("templates: %w", err)
+	}
+	amps := make([]float32, len(r.Events))
+	for i, e := range r.Events {
+		amps[i] = e.AmplitudeUV
+	}
+	dat, err := filepath.Abs(o.Input.Path)
+	if err != nil {
+		return err
+	}
+	return sorting.WritePhy(o.OutDir, r.Sorting, sorting.PhyExtras{
+		Probe: o.Input.Probe, DatPath: dat, NumChannelsDat: o.Input.Channels,
+		Templates: tpl, TemplateSamples: tplSamples, AmplitudesUV: amps,
+	})
+}
+
+// templateSpikes bounds the spikes averaged into each unit's template.
+const templateSpikes = 100
+
+// meanTemplates averages, per unit, up to templateSpikes raw windows (-1..+1.7 ms) read
+// from the file, each channel's window median removed as a cheap high-pass. The result is
+// units x samples x channels in uV, for phy's display.
+func meanTemplates(in RawInput, s *sorting.Sorting) ([]float32, int, error) {
+	f, err := os.Open(in.Path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	pre := int(1e-3 * in.SampleRateHz)
+	n := pre + int(1.7e-3*in.SampleRateHz)
+	nch := in.Channels
+	out := make([]float32, len(s.UnitIDs)*n*nch)
+	counts := make([]int, len(s.UnitIDs))
+	raw := make([]byte, n*nch*2)
+	win := make([]float32, n*nch)
+	for i, t := range s.Times {
+		u := s.UnitIndex(s.Labels[i])
+		if counts[u] >= templateSpikes || t < int64(pre) {
+			continue
+		}
+		if _, err := f.ReadAt(raw, (t-int64(pre))*int64(nch)*2); err != nil {
+			if errors.Is(err, io.EOF) {
+				continue
+			}
+			return nil, 0, err
+		}
+		decodeWindow(raw, win, in.UVPerBit, nch)
+		acc := out[u*n*nch : (u+1)*n*nch]
+		for k, v := range win {
+			acc[k] += v
+		}
+		counts[u]++
+	}
+	for u, c := range counts {
+		if c == 0 {
+			continue
+		}
+		acc := out[u*n*nch : (u+1)*n*nch]
+		for k := range acc {
+			acc[k] /= float32(c)
+		}
+	}
+	return out, n, nil
+}
+
+// decodeWindow converts little-endian int16 samples to uV and removes each channel's median.
+func decodeWindow(raw []byte, win []float32, uvPerBit float64, nch int) {
+	for k := range win {
+		win[k] = float32(int16(uint16(raw[2*k])|uint16(raw[2*k+1])<<8)) * float32(uvPerBit)
+	}
+	n := len(win) / nch
+	col := make([]float32, n)
+	for ch := 0; ch < nch; ch++ {
+		for k := 0; k < n; k++ {
+			col[k] = win[k*nch+ch]
+		}
+		m := medianOf(col)
+		for k := 0; k < n; k++ {
+			win[k*nch+ch] -= m
+		}
+	}
+}

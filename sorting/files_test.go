@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -435,5 +436,30 @@ func BenchmarkWritePhy1M(b *testing.B) {
 		if err := WritePhy(dir, s, extra); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestWriteInteropFixtures writes an npz and a phy folder for eval/interop/check_sorting.py
+// when SPIKESTREAM_INTEROP_DIR is set; it is skipped otherwise.
+func TestWriteInteropFixtures(t *testing.T) {
+	dir := os.Getenv("SPIKESTREAM_INTEROP_DIR")
+	if dir == "" {
+		t.Skip("SPIKESTREAM_INTEROP_DIR not set")
+	}
+	s := randomSorting(5000, 7)
+	if err := WriteNPZ(filepath.Join(dir, "sorting.npz"), s); err != nil {
+		t.Fatal(err)
+	}
+	extra := PhyExtras{Probe: probe.Poly32(), Groups: map[int64]string{0: "noise"}}
+	if err := WritePhy(filepath.Join(dir, "phy"), s, extra); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for i, tm := range s.Times {
+		fmt.Fprintf(&b, "%d\t%d\n", tm, s.Labels[i])
+	}
+	if err := os.WriteFile(filepath.Join(dir, "expected.tsv"), []byte(b.String()),
+		0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -15,6 +15,7 @@ type point struct {
 	sample  int64   // stream sample index of the trough
 	channel uint16  // peak channel
 	seq     uint64  // arrival number, unique within a session
+	dead    bool    // claimed by a new unit; removed from the pool at the end of the pass
 }
 
 // Variance floors keep a unit with few or identical members from claiming zero spread.

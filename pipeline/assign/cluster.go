@@ -1,0 +1,183 @@
+package assign
+
+import "math"
+
+// separator tests whether a set of points holds two groups, in embedding space or in
+// position, with two-means and a d' threshold. It owns scratch space; one per goroutine.
+type separator struct {
+	b      bisector
+	feats  []float32
+	labels []uint8
+}
+
+// bestSplit bisects pts[idx] (all of pts when idx is nil) once on the embeddings and once on
+// the positions and keeps the more significant split. It reports whether that split's d'
+// exceeds base (corrected for size), and returns the labels (0 or 1 per listed point,
+// valid until the next call) and the excess of d' over its threshold.
+func (s *separator) bestSplit(pts []point, idx []int32, dim int, base float64) (
+	[]uint8, float64, bool) {
+	n := len(idx)
+	if idx == nil {
+		n = len(pts)
+	}
+	at := func(i int) *point {
+		if idx == nil {
+			return &pts[i]
+		}
+		return &pts[idx[i]]
+	}
+
+	s.feats = s.feats[:0]
+	for i := 0; i < n; i++ {
+		s.feats = append(s.feats, at(i).emb[:dim]...)
+	}
+	dE, labels := s.b.split(s.feats, n, dim)
+	excessE := dE - dprimeThreshold(base, dim, n)
+	s.labels = append(s.labels[:0], labels...)
+
+	s.feats = s.feats[:0]
+	for i := 0; i < n; i++ {
+		s.feats = append(s.feats, at(i).xUm, at(i).yUm)
+	}
+	dP, labels := s.b.split(s.feats, n, 2)
+	excessP := dP - dprimeThreshold(base, 2, n)
+	if excessP > excessE {
+		s.labels = append(s.labels[:0], labels...)
+		excessE = excessP
+	}
+	return s.labels, excessE, excessE > 0
+}
+
+// clusterer finds new units among pool spikes. The probe is cut into square cells; each cell
+// with spikes is clustered together with its 8 neighbours by recursive bisection, and a
+// cluster is kept when it has MinSpikes spikes, a position spread within MaxPosSDUm and its
+// centre in the middle cell (so that overlapping neighbourhoods do not found it twice).
+type clusterer struct {
+	minSpikes int
+	maxPosSD  float64
+	splitDP   float64
+	g         grid
+	sep       separator
+	start     []int32 // points by cell, compressed-row style
+	byCell    []int32
+	taken     []bool
+}
+
+// maxDepth bounds the recursion of one neighbourhood's bisection.
+const maxDepth = 16
+
+func newClusterer(cfg Config, g grid) clusterer {
+	return clusterer{minSpikes: cfg.MinSpikes, maxPosSD: cfg.MaxPosSDUm,
+		splitDP: cfg.SplitDPrime, g: g}
+}
+
+// run returns the clusters found in pts as lists of indices into pts; each point is in at
+// most one cluster. It allocates the result.
+func (c *clusterer) run(pts []point, dim int) [][]int32 {
+	c.indexPoints(pts)
+	c.taken = append(c.taken[:0], make([]bool, len(pts))...)
+	var out [][]int32
+	var hood []int32
+	for cell := 0; cell < c.g.cells(); cell++ {
+		if c.start[cell+1] == c.start[cell] {
+			continue
+		}
+		hood = c.neighbourhood(cell, hood[:0])
+		if len(hood) < c.minSpikes {
+			continue
+		}
+		for _, leaf := range c.bisect(pts, hood, dim, 0, nil) {
+			if kept := c.accept(pts, leaf, cell); kept != nil {
+				out = append(out, kept)
+			}
+		}
+	}
+	return out
+}
+
+// indexPoints sorts point indices by cell.
+func (c *clusterer) indexPoints(pts []point) {
+	nc := c.g.cells()
+	c.start = append(c.start[:0], make([]int32, nc+1)...)
+	cells := make([]int32, len(pts))
+	for i := range pts {
+		cx, cy := c.g.cellXY(pts[i].xUm, pts[i].yUm)
+		cells[i] = int32(cy*c.g.nx + cx)
+		c.start[cells[i]+1]++
+	}
+	for i := 0; i < nc; i++ {
+		c.start[i+1] += c.start[i]
+	}
+	c.byCell = append(c.byCell[:0], make([]int32, len(pts))...)
+	fill := append([]int32(nil), c.start[:nc]...)
+	for i, cell := range cells {
+		c.byCell[fill[cell]] = int32(i)
+		fill[cell]++
+	}
+}
+
+// neighbourhood appends the untaken points of cell and its 8 neighbours to dst.
+func (c *clusterer) neighbourhood(cell int, dst []int32) []int32 {
+	cx, cy := cell%c.g.nx, cell/c.g.nx
+	for y := max(cy-1, 0); y <= min(cy+1, c.g.ny-1); y++ {
+		for x := max(cx-1, 0); x <= min(cx+1, c.g.nx-1); x++ {
+			nc := y*c.g.nx + x
+			for _, i := range c.byCell[c.start[nc]:c.start[nc+1]] {
+				if !c.taken[i] {
+					dst = append(dst, i)
+				}
+			}
+		}
+	}
+	return dst
+}
+
+// bisect splits idx recursively while a significant split exists and appends the leaves
+// with at least minSpikes points to out.
+func (c *clusterer) bisect(pts []point, idx []int32, dim, depth int, out [][]int32) [][]int32 {
+	if len(idx) < c.minSpikes {
+		return out
+	}
+	labels, _, ok := c.sep.bestSplit(pts, idx, dim, c.splitDP)
+	if !ok || depth >= maxDepth {
+		return append(out, append([]int32(nil), idx...))
+	}
+	var a, b []int32
+	for i, l := range labels {
+		if l == 0 {
+			a = append(a, idx[i])
+		} else {
+			b = append(b, idx[i])
+		}
+	}
+	out = c.bisect(pts, a, dim, depth+1, out)
+	return c.bisect(pts, b, dim, depth+1, out)
+}
+
+// accept returns leaf if it qualifies as a new unit centred in cell, marking its points
+// taken; nil otherwise.
+func (c *clusterer) accept(pts []point, leaf []int32, cell int) []int32 {
+	var sx, sy float64
+	for _, i := range leaf {
+		sx += float64(pts[i].xUm)
+		sy += float64(pts[i].yUm)
+	}
+	n := float64(len(leaf))
+	mx, my := sx/n, sy/n
+	cx, cy := c.g.cellXY(float32(mx), float32(my))
+	if cy*c.g.nx+cx != cell {
+		return nil
+	}
+	var v float64
+	for _, i := range leaf {
+		dx, dy := float64(pts[i].xUm)-mx, float64(pts[i].yUm)-my
+		v += dx*dx + dy*dy
+	}
+	if math.Sqrt(v/n/2) > c.maxPosSD {
+		return nil
+	}
+	for _, i := range leaf {
+		c.taken[i] = true
+	}
+	return leaf
+}

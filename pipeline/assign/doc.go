@@ -1,0 +1,64 @@
+// Package assign gives spikes unit identities online: each spike is labelled at once by
+// matching it against the live units near its position, and a background pass finds new
+// units among the spikes that matched none, merges units that became indistinguishable,
+// splits units that became bimodal and retires silent ones. Unit ids start at 1, are never
+// reused or renumbered within a session, and 0 means "not assigned".
+//
+// # Matching
+//
+// A unit is a diagonal Gaussian over the spike embedding, the estimated position (um) and
+// the log trough amplitude. A spike's normalised distance to a unit is its Mahalanobis
+// distance under that Gaussian over the degrees of freedom (Dim + 3), about 1 for a member.
+// Candidates are the units within NeighbourRadiusUm of the spike, found through a grid over
+// the probe, so the cost depends on the local unit density, not the probe size. A unit
+// admits a spike when the distance is under its gate: the running mean plus GateSD running
+// standard deviations of its own members' distances (clamped to a band around what a
+// Gaussian unit would give). Among the units that admit it, the spike goes to the one with
+// the highest likelihood. Means, positions, variances and gates are exponential moving
+// averages whose weights come from time constants in seconds of stream time, so a burst
+// weighs no more than its duration and units follow slow drift.
+//
+// # The pool and new units
+//
+// A spike that no unit admits is published as unit 0 and kept in a bounded FIFO pool
+// (PoolSize; when full the oldest spike is overwritten and counted in Stats.PoolDrops; pool
+// spikes older than PoolMaxAgeS are discarded). Every ClusterEveryS of stream time a pass
+// clusters the pool per neighbourhood of ClusterCellUm cells by recursive two-means
+// bisection, on embeddings and on positions, keeping a split only when the halves are
+// separated by more than SplitDPrime pooled standard deviations. A leaf with MinSpikes
+// spikes that come from one place becomes a unit, announced by stream.UnitCreated whose
+// Backfill lists the pool spikes that founded it and the pool spikes that it admitted since.
+//
+// # Warm-up
+//
+// At the start there are no units: every spike is published as 0 and pooled. A unit exists
+// from the first pass after MinSpikes of its spikes are in the pool: with the defaults
+// (30 spikes, a pass every second), 3 s for a 10 Hz unit and 7 s for a 5 Hz unit. Its earlier
+// spikes are relabelled through Backfill. Units firing so slowly that MinSpikes spikes span
+// more than PoolMaxAgeS (0.5 Hz with the defaults) are never founded, and while the pool
+// overflows (PoolSize spikes arriving faster than units claim them, e.g. the first seconds
+// of a dense Neuropixels recording) the slowest units wait until faster ones exist.
+//
+// # Lifecycle
+//
+// Two nearby units whose models are not clearly separate are merged when their recent
+// members together show no split at MergeDPrime: the older (smaller) id survives and the
+// younger is announced by stream.UnitMerged with Related[0] the survivor. A unit whose
+// recent members split at SplitDPrime into two halves of MinSpikes each is split: the larger
+// half keeps the id, the other gets a new id announced by stream.UnitSplit with Related[0]
+// the parent and Backfill the recent members that moved (published earlier under the
+// parent's id, not 0). A unit without members for RetireAfterS is retired
+// (stream.UnitRetired). Live units that gained members send stream.UnitUpdated at most once
+// per UpdateEveryS.
+//
+// # Concurrency
+//
+// Assign is called from one goroutine and holds the state mutex only for one match; it
+// never allocates. Run performs the passes in the caller's goroutine when Assign signals
+// that one is due; ClusterNow runs one pass at once. Events go to the sink from the goroutine
+// that runs the pass, never while the state mutex is held, so a spike can carry a new id
+// slightly before its UnitCreated arrives. With Config.Synchronous, Assign runs due passes
+// itself and results depend only on the input.
+//
+// NearestCentroid is the simple leader-style baseline this assigner should beat.
+package assign

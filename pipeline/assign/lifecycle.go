@@ -1,0 +1,293 @@
+package assign
+
+import (
+	"math"
+	"slices"
+
+	"github.com/spikestream/spikestream/stream"
+)
+
+// modelSeparation returns the separation of two unit models in pooled standard deviations:
+// of their embedding means along the axis joining them, of their positions and of their log
+// amplitudes.
+func modelSeparation(a, b *model) (embDP, posDP, ampDP float64) {
+	var d2, proj float64
+	for k := 0; k < a.dim; k++ {
+		d := float64(a.mean[k] - b.mean[k])
+		d2 += d * d
+		proj += d * d * float64(a.varEmb[k]+b.varEmb[k]) / 2
+	}
+	if proj > 0 {
+		embDP = d2 / math.Sqrt(proj)
+	}
+	dx, dy := float64(a.xUm-b.xUm), float64(a.yUm-b.yUm)
+	posDP = math.Sqrt((dx*dx + dy*dy) / float64(a.varPos+b.varPos))
+	da := float64(a.logAmp - b.logAmp)
+	ampDP = math.Abs(da) / math.Sqrt(float64(a.varAmp+b.varAmp)/2)
+	return embDP, posDP, ampDP
+}
+
+// similar reports whether two models are close enough on every axis to be one unit at
+// separation limit dp.
+func similar(a, b *model, dp float64) bool {
+	e, p, amp := modelSeparation(a, b)
+	return e < dp && p < dp && amp < dp
+}
+
+// selectMerges queues every pair of nearby units whose models are not clearly separate, with
+// a copy of their recent members. Caller holds mu.
+func (o *Online) selectMerges() {
+	ps := &o.ps
+	ps.pairs = ps.pairs[:0]
+	r2 := float32(o.cfg.NeighbourRadiusUm * o.cfg.NeighbourRadiusUm)
+	for i, a := range o.units {
+		for _, b := range o.units[i+1:] {
+			dx, dy := a.m.xUm-b.m.xUm, a.m.yUm-b.m.yUm
+			if dx*dx+dy*dy > r2 || !similar(&a.m, &b.m, o.cfg.SplitDPrime) {
+				continue
+			}
+			pts := a.recent.appendTo(nil)
+			pts = b.recent.appendTo(pts)
+			lo, hi := min(a.id, b.id), max(a.id, b.id)
+			ps.pairs = append(ps.pairs, mergePair{a: lo, b: hi, pts: pts})
+		}
+	}
+}
+
+// testMerges decides each queued pair: merge when the union of their members shows no split
+// at MergeDPrime. Caller holds passMu only.
+func (o *Online) testMerges(dim int) {
+	for i := range o.ps.pairs {
+		pr := &o.ps.pairs[i]
+		_, _, split := o.ps.cl.sep.bestSplit(pr.pts, nil, dim, o.cfg.MergeDPrime)
+		pr.accept = !split
+	}
+}
+
+// applyMerges folds each accepted pair's younger unit into the older one. Caller holds mu.
+func (o *Online) applyMerges() {
+	for _, pr := range o.ps.pairs {
+		if !pr.accept {
+			continue
+		}
+		a, b := o.unitByID(pr.a), o.unitByID(pr.b)
+		if a == nil || b == nil {
+			continue
+		}
+		pts := a.recent.appendTo(nil)
+		pts = b.recent.appendTo(pts)
+		slices.SortFunc(pts, func(x, y point) int { return cmpSeq(x.seq, y.seq) })
+		o.refit(a, pts)
+		a.n += b.n
+		a.lastS = max(a.lastS, b.lastS)
+		o.units = slices.DeleteFunc(o.units, func(u *unit) bool { return u == b })
+		ev := o.event(stream.UnitMerged, b)
+		ev.Related = []uint32{a.id}
+		o.ps.events = append(o.ps.events, ev)
+		o.st.UnitsMerged++
+	}
+}
+
+func cmpSeq(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// selectSplits queues up to maxSplitChecks units, round-robin by id, with a copy of their
+// recent members. Caller holds mu.
+func (o *Online) selectSplits() {
+	ps := &o.ps
+	ps.splits = ps.splits[:0]
+	if len(o.units) == 0 {
+		return
+	}
+	first, _ := slices.BinarySearchFunc(o.units, o.splitCursor+1,
+		func(u *unit, id uint32) int { return cmpSeq(uint64(u.id), uint64(id)) })
+	for k := 0; k < len(o.units) && len(ps.splits) < maxSplitChecks; k++ {
+		u := o.units[(first+k)%len(o.units)]
+		o.splitCursor = u.id
+		if u.recent.len() < 2*o.cfg.MinSpikes {
+			continue
+		}
+		ps.splits = append(ps.splits, splitCheck{id: u.id, pts: u.recent.appendTo(nil)})
+	}
+}
+
+// testSplits decides each queued unit: split when its members separate at SplitDPrime into
+// two halves of at least MinSpikes each. Caller holds passMu only.
+func (o *Online) testSplits(dim int) {
+	for i := range o.ps.splits {
+		sc := &o.ps.splits[i]
+		labels, _, split := o.ps.cl.sep.bestSplit(sc.pts, nil, dim, o.cfg.SplitDPrime)
+		ones := 0
+		for _, l := range labels {
+			ones += int(l)
+		}
+		sc.accept = split && min(ones, len(labels)-ones) >= o.cfg.MinSpikes
+		sc.labels = append(sc.labels[:0], labels...)
+	}
+}
+
+// applySplits splits each accepted unit: the larger half keeps the id, the other becomes a
+// new unit whose Backfill lists the recent members it takes (published under the parent's
+// id). Members that arrived since the test go to the nearer half. Caller holds mu.
+func (o *Online) applySplits() {
+	for _, sc := range o.ps.splits {
+		u := o.unitByID(sc.id)
+		if !sc.accept || u == nil {
+			continue
+		}
+		var halves [2][]point
+		for i, l := range sc.labels {
+			halves[l] = append(halves[l], sc.pts[i])
+		}
+		var ma, mb model
+		initModel(&ma, halves[0], o.dim, o.gateSD)
+		initModel(&mb, halves[1], o.dim, o.gateSD)
+		var keep, move []point
+		for _, p := range u.recent.appendTo(nil) {
+			inA := ma.normDist(&p) <= mb.normDist(&p)
+			if inA == (len(halves[0]) >= len(halves[1])) {
+				keep = append(keep, p)
+			} else {
+				move = append(move, p)
+			}
+		}
+		if len(keep) < o.cfg.MinSpikes || len(move) < o.cfg.MinSpikes {
+			continue
+		}
+		o.splitUnit(u, keep, move)
+	}
+}
+
+// splitUnit refits u to keep and founds a new unit from move. Caller holds mu.
+func (o *Online) splitUnit(u *unit, keep, move []point) {
+	o.refit(u, keep)
+	nu := o.newUnit(move)
+	u.n -= min(u.n-1, nu.n)
+	o.units = append(o.units, nu)
+	ev := o.event(stream.UnitSplit, nu)
+	ev.Related = []uint32{u.id}
+	ev.Backfill = refs(move)
+	o.ps.events = append(o.ps.events, ev)
+	o.st.UnitsSplit++
+}
+
+// applyCreations founds a unit from each new cluster whose spikes are still in the pool and
+// which does not duplicate a live unit, then gives each new unit the pool spikes that
+// arrived meanwhile and match it. Caller holds mu.
+func (o *Online) applyCreations() {
+	var born []*unit
+	var backfill [][]point
+	for _, leaf := range o.ps.leaves {
+		pts := o.claim(leaf)
+		if len(pts) < o.cfg.MinSpikes {
+			continue
+		}
+		var m model
+		initModel(&m, pts, o.dim, o.gateSD)
+		if o.duplicates(&m) {
+			continue
+		}
+		u := o.newUnit(pts)
+		o.tombstone(pts)
+		born = append(born, u)
+		backfill = append(backfill, pts)
+	}
+	if len(born) == 0 {
+		return
+	}
+	backfill = o.sweep(born, backfill)
+	o.pool.filter(func(p *point) bool { return !p.dead })
+	for i, u := range born {
+		o.units = append(o.units, u)
+		ev := o.event(stream.UnitCreated, u)
+		ev.Backfill = refs(backfill[i])
+		o.ps.events = append(o.ps.events, ev)
+		o.st.UnitsCreated++
+		o.st.Backfilled += uint64(len(backfill[i]))
+	}
+}
+
+// claim returns copies of the leaf's points that are still in the pool. Caller holds mu.
+func (o *Online) claim(leaf []int32) []point {
+	var pts []point
+	for _, i := range leaf {
+		if p := o.poolFind(o.ps.pool[i].seq); p != nil {
+			pts = append(pts, *p)
+		}
+	}
+	return pts
+}
+
+// poolFind returns the pool entry with seq, or nil when it has left the pool. Caller
+// holds mu.
+func (o *Online) poolFind(seq uint64) *point {
+	q := &o.pool
+	lo, hi := 0, q.n
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if q.at(mid).seq < seq {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < q.n && q.at(lo).seq == seq && !q.at(lo).dead {
+		return q.at(lo)
+	}
+	return nil
+}
+
+// tombstone marks the pool entries of pts for removal. Caller holds mu.
+func (o *Online) tombstone(pts []point) {
+	for i := range pts {
+		if p := o.poolFind(pts[i].seq); p != nil {
+			p.dead = true
+		}
+	}
+}
+
+// duplicates reports whether m is indistinguishable from a live unit. Caller holds mu.
+func (o *Online) duplicates(m *model) bool {
+	for _, u := range o.units {
+		if similar(&u.m, m, o.cfg.MergeDPrime) {
+			return true
+		}
+	}
+	return false
+}
+
+// sweep gives each remaining pool spike that one of the new units admits to the best such
+// unit, appending it to that unit's backfill. Caller holds mu.
+func (o *Online) sweep(born []*unit, backfill [][]point) [][]point {
+	r2 := float32(o.cfg.NeighbourRadiusUm * o.cfg.NeighbourRadiusUm)
+	for i := 0; i < o.pool.n; i++ {
+		p := o.pool.at(i)
+		if p.dead {
+			continue
+		}
+		best, bestScore, bestQ := -1, float32(0), float32(0)
+		for j, u := range born {
+			dx, dy := u.m.xUm-p.xUm, u.m.yUm-p.yUm
+			q := u.m.normDist(p)
+			if dx*dx+dy*dy > r2 || q > u.m.gate {
+				continue
+			}
+			if s := q*u.m.dof + u.m.logDet; best < 0 || s < bestScore {
+				best, bestScore, bestQ = j, s, q
+			}
+		}
+		if best >= 0 {
+			o.absorb(born[best], p, bestQ)
+			backfill[best] = append(backfill[best], *p)
+			p.dead = true
+		}
+	}
+	return backfill
+}

@@ -84,10 +84,11 @@ func interneuronBio(rng *rand.Rand, qNa, qK, gNaScale, gKScale float64) Biophysi
 	somaNa := gNaScale * u(60, 100)
 	return Biophysics{
 		ByKind: map[SegKind]Density{
-			Soma:  {somaNa, gKScale * u(20, 30), gl, 1},
-			AIS:   {somaNa * u(5, 8), gKScale * u(80, 120), gl, 1},
-			Axon:  {u(60, 100), gKScale * u(20, 40), gl, 1},
-			Basal: {u(1, 4), u(1, 3), gl, 1},
+			Soma:   {somaNa, gKScale * u(20, 30), gl, 1},
+			AIS:    {somaNa * u(5, 8), gKScale * u(80, 120), gl, 1},
+			Axon:   {u(60, 100), gKScale * u(20, 40), gl, 1},
+			Basal:  {u(1, 4), u(1, 3), gl, 1},
+			Apical: {u(1, 4), u(1, 3), gl, 1},
 		},
 		RaOhmCm: u(100, 150), VRestMV: u(-70, -65), VTMV: u(-60, -56),
 		QNa: qNa * u(1, 1.2), QK: qK * u(1, 1.2), ENaMV: 50, EKMV: -90,

@@ -10,6 +10,9 @@ import (
 // simulated (broken tree, non-positive diameter, non-finite coordinates).
 var ErrBadMorphology = errors.New("bad morphology")
 
+// maxCoordUm bounds coordinates and diameters (10 cm): anything larger is a unit error.
+const maxCoordUm = 1e5
+
 // SegKind says which part of the cell a segment belongs to; it selects the channel
 // densities of the segment.
 type SegKind uint8
@@ -82,12 +85,13 @@ func validateSegment(i int, s Segment) error {
 	case i > 0 && (s.Parent < 0 || s.Parent >= i):
 		return fmt.Errorf("%w: segment %d has parent %d; parents must precede children",
 			ErrBadMorphology, i, s.Parent)
-	case !(s.DiamUm > 0) || math.IsInf(s.DiamUm, 0):
+	case !(s.DiamUm > 0) || s.DiamUm > maxCoordUm:
 		return fmt.Errorf("%w: segment %d has diameter %g um", ErrBadMorphology, i, s.DiamUm)
 	}
 	for _, v := range append(s.Start[:], s.End[:]...) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("%w: segment %d has a non-finite coordinate", ErrBadMorphology, i)
+		if !(math.Abs(v) <= maxCoordUm) {
+			return fmt.Errorf("%w: segment %d has coordinate %g um (limit %g)",
+				ErrBadMorphology, i, v, maxCoordUm)
 		}
 	}
 	return nil

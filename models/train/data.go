@@ -23,7 +23,8 @@ const keepChannels = 8
 type Example struct {
 	Snip     pipeline.Snippet
 	Positive bool    // a truth spike lies within MatchMs and its unit's peak is near
-	Unit     int     // global unit id (Set-wide) when Positive, else -1
+	Unit     int     // global unit id (unique across recordings) when Positive, else -1
+	TruthIdx int     // index of the matched truth spike in its recording, else -1
 	AmpSD    float32 // candidate trough depth over the peak channel's noise level
 }
 
@@ -52,15 +53,15 @@ func (c ExtractConfig) withDefaults() ExtractConfig {
 // RecordingSet is what Extract keeps of one recording: its candidates and enough truth to
 // score detection (recall needs every truth spike, found or not).
 type RecordingSet struct {
-	Name        string
-	Examples    []Example
-	NumTruth    int     // truth spikes in the scored span
-	TruthMaxAmp []int   // per truth spike, index into Examples of its best candidate or -1
-	DurationS   float64 // scored span, s
-	LagMs       float64 // median candidate-minus-truth time, ms (filter delay)
-	NoiseUV     float64 // simulated noise level, uV
-	Units       int
-	unitBase    int
+	Name      string
+	Examples  []Example
+	NumTruth  int     // truth spikes in the recording
+	Found     int     // truth spikes matched by at least one candidate
+	DurationS float64 // recording length, s
+	LagMs     float64 // median candidate-minus-truth time, ms (filter delay)
+	NoiseUV   float64 // simulated noise level, uV
+	Units     int
+	unitBase  int
 }
 
 // Extract runs the live preprocessing, a low-threshold candidate search and snippet
@@ -86,7 +87,10 @@ func Extract(rec *sim.Recording, cfg ExtractConfig, unitBase int) (*RecordingSet
 	if err := rs.cut(f, cands, m); err != nil {
 		return nil, err
 	}
-	rs.scoreTruth(rec, m)
+	rs.NumTruth = len(rec.Truth)
+	for _, f := range m.found {
+		rs.Found += int(b2f(f))
+	}
 	return rs, nil
 }
 
@@ -114,10 +118,10 @@ func (rs *RecordingSet) cut(f *pipeline.Filtered, cands []pipeline.Candidate, m 
 			continue
 		}
 		cutter.CutFrom(f, c, f.NoiseUV, &tmp)
-		ex := Example{Snip: compact(&tmp), Unit: -1}
+		ex := Example{Snip: compact(&tmp), Unit: -1, TruthIdx: -1}
 		ex.AmpSD = c.AmplitudeUV / max(tmp.NoiseUV[0], 0.5)
-		if u := m.match(c, len(rs.Examples)); u >= 0 {
-			ex.Positive, ex.Unit = true, rs.unitBase+u
+		if u, ti := m.match(c); u >= 0 {
+			ex.Positive, ex.Unit, ex.TruthIdx = true, rs.unitBase+u, ti
 		}
 		rs.Examples = append(rs.Examples, ex)
 	}
@@ -174,37 +178,31 @@ func abs64(v int64) int64 {
 	return v
 }
 
-// matcher labels candidates against the truth, recording for each truth spike the deepest
-// candidate that matched it.
+// matcher labels candidates against the truth, noting which truth spikes were found.
 type matcher struct {
 	rec      *sim.Recording
 	tol, lag int64
 	radiusUm float64
-	best     []int // per truth spike: example index of its deepest match, or -1
-	bestAmp  []float32
+	found    []bool
 	j        int
 }
 
 func newMatcher(rec *sim.Recording, cfg ExtractConfig, lag int64) *matcher {
 	m := &matcher{rec: rec, lag: lag, tol: int64(math.Round(cfg.MatchMs * 1e-3 * rec.SampleRateHz)),
 		radiusUm: cfg.MatchUm + math.Abs(rec.Config.DriftUm)}
-	m.best = make([]int, len(rec.Truth))
-	m.bestAmp = make([]float32, len(rec.Truth))
-	for i := range m.best {
-		m.best[i] = -1
-	}
+	m.found = make([]bool, len(rec.Truth))
 	return m
 }
 
-// match returns the unit of the nearest-in-time truth spike that fits c, or -1.
-// Candidates must come in time order. exIdx is c's example index.
-func (m *matcher) match(c pipeline.Candidate, exIdx int) int {
+// match returns the unit and index of the nearest-in-time truth spike that fits c, or
+// -1, -1. Candidates must come in time order.
+func (m *matcher) match(c pipeline.Candidate) (unit, truthIdx int) {
 	t0 := c.Sample - m.lag
 	tr := m.rec.Truth
 	for m.j < len(tr) && tr[m.j].Sample < t0-m.tol {
 		m.j++
 	}
-	unit, truthIdx := -1, -1
+	unit, truthIdx = -1, -1
 	bestDt := int64(math.MaxInt64)
 	for k := m.j; k < len(tr) && tr[k].Sample <= t0+m.tol; k++ {
 		u := m.rec.Units[tr[k].Unit]
@@ -215,14 +213,8 @@ func (m *matcher) match(c pipeline.Candidate, exIdx int) int {
 			bestDt, unit, truthIdx = dt, tr[k].Unit, k
 		}
 	}
-	if truthIdx >= 0 && (m.best[truthIdx] < 0 || c.AmplitudeUV > m.bestAmp[truthIdx]) {
-		m.best[truthIdx], m.bestAmp[truthIdx] = exIdx, c.AmplitudeUV
+	if truthIdx >= 0 {
+		m.found[truthIdx] = true
 	}
-	return unit
-}
-
-// scoreTruth stores, for every truth spike, its best candidate.
-func (rs *RecordingSet) scoreTruth(rec *sim.Recording, m *matcher) {
-	rs.NumTruth = len(rec.Truth)
-	rs.TruthMaxAmp = m.best
+	return unit, truthIdx
 }

@@ -31,11 +31,7 @@ func TestExtractLabels(t *testing.T) {
 					}
 				}
 			}
-			for _, b := range rs.TruthMaxAmp {
-				if b >= 0 {
-					found++
-				}
-			}
+			found = rs.Found
 			t.Logf("%d candidates, %d positive, %d/%d truth found, lag %.3f ms",
 				len(rs.Examples), pos, found, rs.NumTruth, rs.LagMs)
 			if pos == 0 || float64(found) < 0.5*float64(rs.NumTruth) {

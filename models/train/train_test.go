@@ -89,19 +89,11 @@ func synthSets(t *testing.T, n int, seed uint64) [][]*Example {
 	return sets
 }
 
-func flatten(sets [][]*Example) []*Example {
-	var out []*Example
-	for _, s := range sets {
-		out = append(out, s...)
-	}
-	return out
-}
-
 func TestTrainDetectorLearns(t *testing.T) {
 	train, val := synthSets(t, 4, 10), synthSets(t, 2, 50)
 	cfg := DetectorFit
 	cfg.Steps, cfg.Epochs, cfg.Batch = 300, 2, 128
-	res, err := TrainDetector(cfg, flatten(train), flatten(val), io.Discard)
+	res, err := TrainDetector(cfg, flattenSets(train), flattenSets(val), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,287 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spikestream/spikestream/models"
+	"github.com/spikestream/spikestream/probe"
+	"github.com/spikestream/spikestream/sim"
+)
+
+// GenerateFunc makes one simulated recording; sim.Generate in production, a small
+// hand-made generator in tests.
+type GenerateFunc func(ctx context.Context, cfg sim.Config) (*sim.Recording, error)
+
+// Config sets a full training run: data generation, the three fits and the output.
+type Config struct {
+	Generate      GenerateFunc
+	Seed          int64   // base seed: training recordings use Seed+i, validation Seed+1000+i
+	Recordings    int     // training recordings [18]
+	ValRecordings int     // validation recordings [3]
+	DurationS     float64 // seconds per recording [20]
+	MaxExamples   int     // candidates kept per recording [4000]
+	OutDir        string  // where detector.ssm, embedder.ssm and pca.ssm go
+	Detector      FitConfig
+	Embedder      FitConfig
+	Progress      io.Writer
+}
+
+// TrainNoiseUV are the noise levels of training recordings; evaluation uses EvalNoiseUV,
+// which none of these equals.
+var TrainNoiseUV = []float64{5, 7.5, 8.5, 12, 13.5, 17}
+
+// TrainRatesHz are the sample rates of training and evaluation recordings.
+var TrainRatesHz = []float64{20000, 25000, 30000}
+
+// ProbeNames are the probes training draws from, in turn.
+var ProbeNames = []string{"tetrode", "poly32", "np1-64"}
+
+// TrainProbe returns a training probe by name: the built-ins, plus "np1-64", the first 64
+// sites (640 um) of a Neuropixels 1.0 bank, which keeps simulation cheap while keeping the
+// local geometry that snippets see.
+func TrainProbe(name string) (*probe.Probe, error) {
+	if name != "np1-64" {
+		return probe.Builtin(name)
+	}
+	p := probe.Neuropixels1()
+	p.Name, p.Contacts = "np1-64", p.Contacts[:64]
+	return p, nil
+}
+
+// unitsFor returns the number of simulated cells for a probe.
+func unitsFor(name string) int {
+	switch name {
+	case "tetrode":
+		return 5
+	case "poly32":
+		return 10
+	}
+	return 14
+}
+
+func (c *Config) withDefaults() {
+	if c.Recordings == 0 {
+		c.Recordings = 18
+	}
+	if c.ValRecordings == 0 {
+		c.ValRecordings = 3
+	}
+	if c.DurationS == 0 {
+		c.DurationS = 20
+	}
+	if c.MaxExamples == 0 {
+		c.MaxExamples = 4000
+	}
+	if c.Progress == nil {
+		c.Progress = io.Discard
+	}
+}
+
+// simConfig returns the i-th recording's simulation settings with the given seed.
+func simConfig(i int, seed int64, noiseUV, durS float64) (sim.Config, error) {
+	name := ProbeNames[i%len(ProbeNames)]
+	p, err := TrainProbe(name)
+	if err != nil {
+		return sim.Config{}, err
+	}
+	drift := 0.0
+	if i%2 == 1 {
+		drift = 20 + float64(i%3)*10
+	}
+	return sim.Config{Probe: p, Units: unitsFor(name), DurationS: durS,
+		SampleRateHz: TrainRatesHz[(i/len(ProbeNames))%len(TrainRatesHz)], NoiseUV: noiseUV,
+		Seed: seed, DriftUm: drift}, nil
+}
+
+// Collect simulates n recordings (seeds seed0+i, noise levels cycling through noises) and
+// extracts their labelled candidates. Unit ids are made unique across the result.
+func Collect(ctx context.Context, c Config, n int, seed0 int64, noises []float64,
+	unitBase int) ([]*RecordingSet, error) {
+	var sets []*RecordingSet
+	for i := 0; i < n; i++ {
+		start := time.Now()
+		sc, err := simConfig(i, seed0+int64(i), noises[i%len(noises)], c.DurationS)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := c.Generate(ctx, sc)
+		if err != nil {
+			return nil, fmt.Errorf("simulate recording %d: %w", i, err)
+		}
+		rs, err := Extract(rec, ExtractConfig{MaxExamples: c.MaxExamples,
+			SampleSeed: uint64(seed0) + uint64(i)}, unitBase)
+		if errors.Is(err, ErrNoData) {
+			fmt.Fprintf(c.Progress, "recording %d: no candidates, skipped\n", i)
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("recording %d: %w", i, err)
+		}
+		rs.Name = fmt.Sprintf("%s@%.0fHz noise %.1fuV drift %.0fum seed %d", sc.Probe.Name,
+			sc.SampleRateHz, sc.NoiseUV, sc.DriftUm, sc.Seed)
+		unitBase += len(rec.Units)
+		sets = append(sets, rs)
+		fmt.Fprintf(c.Progress, "recording %d/%d %s: %d candidates, %.0f%% positive, "+
+			"lag %.2f ms (%.1fs)\n", i+1, n, rs.Name, len(rs.Examples), 100*posFrac(rs),
+			rs.LagMs, time.Since(start).Seconds())
+	}
+	if len(sets) == 0 {
+		return nil, fmt.Errorf("collect: %w", ErrNoData)
+	}
+	return sets, nil
+}
+
+func posFrac(rs *RecordingSet) float64 {
+	n := 0
+	for _, ex := range rs.Examples {
+		n += int(b2f(ex.Positive))
+	}
+	return float64(n) / float64(max(1, len(rs.Examples)))
+}
+
+// pointers returns each set's examples as pointers.
+func pointers(sets []*RecordingSet) [][]*Example {
+	out := make([][]*Example, len(sets))
+	for i, rs := range sets {
+		for j := range rs.Examples {
+			out[i] = append(out[i], &rs.Examples[j])
+		}
+	}
+	return out
+}
+
+// Run simulates the training and validation data, fits the detector, the embedder and the
+// PCA baseline, and writes their checkpoints to c.OutDir. Progress goes to c.Progress.
+func Run(ctx context.Context, c Config) error {
+	c.withDefaults()
+	if c.Generate == nil {
+		return errors.New("train: no simulator")
+	}
+	start := time.Now()
+	trainSets, err := Collect(ctx, c, c.Recordings, c.Seed, TrainNoiseUV, 0)
+	if err != nil {
+		return fmt.Errorf("train data: %w", err)
+	}
+	valSets, err := Collect(ctx, c, c.ValRecordings, c.Seed+1000, TrainNoiseUV, 1<<20)
+	if err != nil {
+		return fmt.Errorf("validation data: %w", err)
+	}
+	tr, va := pointers(trainSets), pointers(valSets)
+	info := c.trainingInfo(trainSets)
+	if err := c.fitDetector(tr, va, info); err != nil {
+		return err
+	}
+	if err := c.fitEmbedder(tr, va, info); err != nil {
+		return err
+	}
+	if err := c.fitPCA(tr, va, info); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Progress, "training done in %.0fs; checkpoints in %s\n",
+		time.Since(start).Seconds(), c.OutDir)
+	return nil
+}
+
+// trainingInfo records the data side of the provenance.
+func (c *Config) trainingInfo(sets []*RecordingSet) models.TrainingInfo {
+	n := 0
+	for _, s := range sets {
+		n += len(s.Examples)
+	}
+	return models.TrainingInfo{Source: "sim", Seed: c.Seed, Probes: ProbeNames,
+		RatesHz: TrainRatesHz, NoiseUV: TrainNoiseUV, DriftUm: []float64{0, 20, 30, 40},
+		Recordings: len(sets), DurationS: c.DurationS, Examples: n}
+}
+
+func (c *Config) fitDetector(tr, va [][]*Example, info models.TrainingInfo) error {
+	start := time.Now()
+	res, err := TrainDetector(c.Detector, flattenSets(tr), flattenSets(va), c.Progress)
+	if err != nil {
+		return err
+	}
+	info = c.fitInfo(info, c.Detector, "logistic (binary cross-entropy)", start, res.Metrics)
+	h := models.Header{Kind: models.KindDetector, Name: "detector-mlp-v1",
+		Input: DetectorSpec, Output: "sigmoid", Threshold: res.Threshold, Training: &info}
+	return save(filepath.Join(c.OutDir, "detector.ssm"), models.MLPCheckpoint(h, res.Net))
+}
+
+func (c *Config) fitEmbedder(tr, va [][]*Example, info models.TrainingInfo) error {
+	start := time.Now()
+	res, err := TrainEmbedder(c.Embedder, tr, va, c.Progress)
+	if err != nil {
+		return err
+	}
+	info = c.fitInfo(info, c.Embedder, "symmetric InfoNCE, temperature 0.1", start, res.Metrics)
+	h := models.Header{Kind: models.KindEmbedder, Name: "embedder-mlp-v1",
+		Input: EmbedderSpec, Output: "l2", Training: &info}
+	return save(filepath.Join(c.OutDir, "embedder.ssm"), models.MLPCheckpoint(h, res.Net))
+}
+
+func (c *Config) fitPCA(tr, va [][]*Example, info models.TrainingInfo) error {
+	mean, comps, explained, err := FitPCA(flattenSets(tr), 8000, uint64(c.Seed))
+	if err != nil {
+		return err
+	}
+	h := models.Header{Name: "pca-v1", Input: PCASpec, Training: &info}
+	ck := models.PCACheckpoint(h, mean, comps)
+	p, err := models.NewPCA(ck)
+	if err != nil {
+		return fmt.Errorf("fit pca: %w", err)
+	}
+	purity := meanPurity(embedWith(pcaEmbed(p), PCADim, va))
+	info.Metrics = map[string]float64{"explained_variance": explained, "val_nn_purity": purity}
+	info.Created = time.Now().UTC().Format(time.RFC3339)
+	fmt.Fprintf(c.Progress, "pca: %d components explain %.1f%% of variance, val nn-purity %.4f\n",
+		PCADim, 100*explained, purity)
+	return save(filepath.Join(c.OutDir, "pca.ssm"), ck)
+}
+
+// pcaEmbed embeds an example with a PCA through its public Embed.
+func pcaEmbed(p *models.PCA) embedFunc {
+	return func(ex *Example, dst []float32) { p.Embed(&ex.Snip, dst) }
+}
+
+func (c *Config) fitInfo(info models.TrainingInfo, f FitConfig, loss string, start time.Time,
+	m map[string]float64) models.TrainingInfo {
+	info.Steps, info.BatchSize, info.LearnRate, info.Loss = f.Steps, f.Batch, f.LearnRate, loss
+	info.WallS = time.Since(start).Seconds()
+	info.Created = time.Now().UTC().Format(time.RFC3339)
+	info.Metrics = m
+	return info
+}
+
+func flattenSets(sets [][]*Example) []*Example {
+	var out []*Example
+	for _, s := range sets {
+		out = append(out, s...)
+	}
+	return out
+}
+
+// save writes a checkpoint file atomically (temporary file, then rename).
+func save(path string, c *models.Checkpoint) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ckpt-*")
+	if err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := models.Encode(tmp, c); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,66 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spikestream/spikestream/models"
+	"github.com/spikestream/spikestream/sim"
+)
+
+// synthGenerate adapts synthRecording to GenerateFunc.
+func synthGenerate(_ context.Context, c sim.Config) (*sim.Recording, error) {
+	return synthRecording(c.Probe, c.SampleRateHz, c.NoiseUV, c.DurationS, c.Units,
+		uint64(c.Seed)), nil
+}
+
+func TestRunAndEvaluate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains three small models")
+	}
+	dir := t.TempDir()
+	det, emb := DetectorFit, EmbedderFit
+	det.Steps, det.Epochs, det.Batch = 150, 1, 128
+	emb.Steps, emb.Epochs, emb.Batch = 100, 1, 12
+	var log bytes.Buffer
+	cfg := Config{Generate: synthGenerate, Seed: 5, Recordings: 6, ValRecordings: 2,
+		DurationS: 4, OutDir: dir, Detector: det, Embedder: emb, Progress: &log}
+	if err := Run(context.Background(), cfg); err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	ms := map[string]models.Model{}
+	for _, name := range []string{"detector", "embedder", "pca"} {
+		m, err := models.Load(filepath.Join(dir, name+".ssm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Header().Training == nil || m.Header().Training.Seed != 5 {
+			t.Fatalf("%s: provenance not recorded: %+v", name, m.Header().Training)
+		}
+		ms[name] = m
+	}
+	fig := filepath.Join(dir, "pr.png")
+	res, err := Evaluate(context.Background(), EvalConfig{Generate: synthGenerate,
+		PerNoise: 2, DurationS: 3, Detector: ms["detector"].(*models.Detector),
+		Embedder: ms["embedder"].(*models.Embedder), PCA: ms["pca"].(*models.PCA),
+		FigurePath: fig, Progress: &log})
+	if err != nil {
+		t.Fatalf("evaluate: %v\n%s", err, log.String())
+	}
+	var md bytes.Buffer
+	res.WriteMarkdown(&md)
+	t.Log("\n" + md.String())
+	if len(res.Detect) != len(EvalNoiseUV) || res.Detect[0].Truth == 0 {
+		t.Fatalf("detection rows %+v", res.Detect)
+	}
+	if st, err := os.Stat(fig); err != nil || st.Size() < 1000 {
+		t.Fatalf("figure not written: %v", err)
+	}
+	if !strings.Contains(md.String(), "| 15 |") {
+		t.Fatal("markdown lacks the 15 uV row")
+	}
+}

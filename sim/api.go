@@ -1,23 +1,58 @@
 // Package sim simulates extracellular recordings with exact ground truth: multicompartment
 // neurons give templates, templates placed at spike times from firing models give
 // recordings, with drift, bursts, overlaps, background cells and correlated noise.
+//
+// Generate is the entry point; Recording.WriteDir and ReadDir move recordings to and from
+// disk in formats that Kilosort, phy and SpikeInterface users already read.
 package sim
 
-import "github.com/spikestream/spikestream/probe"
+import (
+	"errors"
+
+	"github.com/spikestream/spikestream/probe"
+)
 
 // The contract below is shared by the recording synthesis, the models' training loop and
 // the demo. Field names are fixed; more fields may be added.
 
+// ErrBadConfig is returned, wrapped with detail, when a Config cannot be simulated. Generate
+// checks the whole Config before doing any work.
+var ErrBadConfig = errors.New("bad sim config")
+
 // Config describes one recording to synthesise. Zero values take documented defaults.
 type Config struct {
 	Probe        *probe.Probe
-	Units        int     // number of well-isolated cells near the probe
-	DurationS    float64 // seconds
+	Units        int     // number of well-isolated cells near the probe; 0 for none
+	DurationS    float64 // seconds; must be > 0
 	SampleRateHz float64 // 10-50 kHz; default 30000
-	NoiseUV      float64 // background noise RMS, uV; default 10
+	NoiseUV      float64 // background noise RMS, uV, far cells included; default 10
 	UVPerBit     float64 // quantisation step of the int16 output, uV; default 0.195
 	Seed         int64   // everything is deterministic by seed
 	DriftUm      float64 // total rigid drift over the recording, um; 0 for none
+
+	// DriftJumps is the number of sudden probe jumps at random times (0 for none), each of
+	// DriftJumpUm (default 10 um) in a random direction along the shank.
+	DriftJumps  int
+	DriftJumpUm float64
+	// DriftNonRigid makes drift depth dependent: a cell at the largest y of the probe moves
+	// by (1+DriftNonRigid/2) times the rigid drift, one at the smallest y by
+	// (1-DriftNonRigid/2). 0 is rigid; allowed range [-1, 1].
+	DriftNonRigid float64
+
+	// BackgroundCells is the number of far cells (80-250 um from the probe) whose small
+	// spikes make part of the noise. 0 takes a default of one per 15 um of shank length
+	// (at least 20); negative means none.
+	BackgroundCells int
+
+	// ClassMix weighs the cell classes drawn from the library, by class name. Nil takes a
+	// default of 80 % excitatory and 20 % inhibitory classes.
+	ClassMix map[string]float64
+
+	// LibraryDir caches the simulated cell library; default
+	// os.UserCacheDir()/spikestream/templates. LibrarySize is the number of cells in the
+	// library; default 200.
+	LibraryDir  string
+	LibrarySize int
 }
 
 // TruthSpike is one ground-truth spike: the sample index of its trough on the unit's peak
@@ -37,6 +72,10 @@ type UnitInfo struct {
 	PeakUV      float64 // peak template amplitude (trough depth), uV
 	SNR         float64 // PeakUV / NoiseUV
 	RateHz      float64 // mean firing rate
+
+	NumSpikes  int     // spikes in Recording.Truth
+	DriftScale float64 // the unit moves by DriftScale times the rigid drift trace
+	LibraryID  int     // index of the cell model in the library
 }
 
 // Recording is a simulated recording held in memory.
@@ -54,7 +93,41 @@ type Recording struct {
 	Templates       []float32
 	TemplateSamples int
 	TemplatePre     int
+
+	// ClippedSamples counts output samples that saturated the int16 range.
+	ClippedSamples int64
+	// DriftTraceUm is the rigid drift (displacement of the cells along the shank relative
+	// to the probe, um) sampled every DriftStepS seconds from t=0.
+	DriftTraceUm []float32
+	DriftStepS   float64
 }
 
 // NumChannels returns the number of channels.
 func (r *Recording) NumChannels() int { return r.Probe.NumChannels() }
+
+// DurationS returns the recording length in seconds.
+func (r *Recording) DurationS() float64 { return float64(r.NumSamples) / r.SampleRateHz }
+
+// UnitYUmAt returns the depth of unit u's soma, in probe coordinates (um), at time tS
+// seconds from the start, drift included. It panics if u is out of range.
+func (r *Recording) UnitYUmAt(u int, tS float64) float64 {
+	return r.Units[u].YUm + r.Units[u].DriftScale*r.driftAt(tS)
+}
+
+// driftAt interpolates the rigid drift trace at tS seconds.
+func (r *Recording) driftAt(tS float64) float64 {
+	n := len(r.DriftTraceUm)
+	if n == 0 || r.DriftStepS <= 0 {
+		return 0
+	}
+	x := tS / r.DriftStepS
+	if x <= 0 {
+		return float64(r.DriftTraceUm[0])
+	}
+	i := int(x)
+	if i >= n-1 {
+		return float64(r.DriftTraceUm[n-1])
+	}
+	f := x - float64(i)
+	return float64(r.DriftTraceUm[i])*(1-f) + float64(r.DriftTraceUm[i+1])*f
+}

@@ -1,0 +1,138 @@
+package sim
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+)
+
+// Firing of background cells: Poisson trains with log-normal rates.
+const (
+	bgMedianRateHz = 4
+	bgRateSigma    = 0.8
+)
+
+// buildNoise builds the recording's noise block: coloured, spatially correlated noise
+// plus the spikes of the background cells, scaled so that every channel has NoiseUV RMS.
+// Background spikes are limited to 70 % of the variance; the coloured noise fills the
+// rest.
+func (s *simState) buildNoise(ctx context.Context) (*noiseBlock, error) {
+	chans := s.cfg.Probe.NumChannels()
+	rows := noiseBlockLen(chans)
+	white, err := whiteBlock(ctx, s.cfg.Seed, rows, chans+1)
+	if err != nil {
+		return nil, err
+	}
+	mixed, err := mixSpatial(ctx, white, rows, chans, spatialKernels(s.cfg.Probe))
+	if err != nil {
+		return nil, err
+	}
+	colourFilter(mixed, rows, chans, s.cfg.SampleRateHz)
+	bg := white[:rows*chans]
+	clear(bg)
+	if err := s.addBackground(ctx, bg, rows); err != nil {
+		return nil, err
+	}
+	combineNoise(mixed, bg, rows, chans, s.cfg.NoiseUV)
+	return &noiseBlock{data: mixed, lenS: rows, channels: chans}, nil
+}
+
+// combineNoise sets noise = gBg*bg + g[c]*noise, with gains that give each channel
+// targetUV RMS and keep the background within 70 % of the variance.
+func combineNoise(noise, bg []float32, rows, chans int, targetUV float64) {
+	rmsN := channelRMS(noise, rows, chans)
+	rmsB := channelRMS(bg, rows, chans)
+	maxB := 0.0
+	for _, v := range rmsB {
+		maxB = math.Max(maxB, v)
+	}
+	gBg := 1.0
+	if limit := math.Sqrt(0.7) * targetUV; maxB > limit {
+		gBg = limit / maxB
+	}
+	g := make([]float32, chans)
+	for c := range g {
+		rest := targetUV*targetUV - gBg*gBg*rmsB[c]*rmsB[c]
+		g[c] = float32(math.Sqrt(math.Max(rest, 0)) / math.Max(rmsN[c], 1e-12))
+	}
+	gb := float32(gBg)
+	for t := range rows {
+		row, brow := noise[t*chans:(t+1)*chans], bg[t*chans:(t+1)*chans]
+		for c := range row {
+			row[c] = g[c]*row[c] + gb*brow[c]
+		}
+	}
+}
+
+// addBackground projects the background cells (in parallel) and adds their Poisson spikes
+// into the circular block bg (rows x channels), in cell order.
+func (s *simState) addBackground(ctx context.Context, bg []float32, rows int) error {
+	n := max(s.cfg.BackgroundCells, 0)
+	tpls := make([]sparseTemplate, n)
+	errs := make([]error, n)
+	picker := newCellPicker(s.classes(), s.cfg.ClassMix)
+	err := parallelFor(ctx, n, func(k int) {
+		tpls[k], errs[k] = s.backgroundTemplate(k, picker)
+	})
+	if err != nil {
+		return err
+	}
+	chans := s.cfg.Probe.NumChannels()
+	for k, t := range tpls {
+		if errs[k] != nil {
+			return errs[k]
+		}
+		r := newRand(s.cfg.Seed, tagBackground|1<<8, uint64(k))
+		rateHz := clamp(bgMedianRateHz*math.Exp(bgRateSigma*r.NormFloat64()), 0.5, 40)
+		count := poisson(r, rateHz*float64(rows)/s.cfg.SampleRateHz)
+		for range count {
+			amp := float32(math.Exp(0.1 * r.NormFloat64()))
+			addCircular(bg, rows, chans, r.IntN(rows), t, s.ts, amp)
+		}
+	}
+	return nil
+}
+
+// backgroundTemplate draws and projects background cell k.
+func (s *simState) backgroundTemplate(k int, picker cellPicker) (sparseTemplate, error) {
+	r := newRand(s.cfg.Seed, tagBackground, uint64(k))
+	src := s.lib[picker.pick(r)]
+	soma := drawBackgroundSoma(r, s.cfg.Probe, s.contacts)
+	pl := placement{src: src, somaUm: soma, rot: rotationFor(r, src.Class)}
+	chans := channelsNear(s.contacts, soma[0], soma[1], soma[1], bgRadiusUm)
+	if len(chans) == 0 {
+		return sparseTemplate{}, nil
+	}
+	rs := resampledSources(src, float64(src.PeakStep)*src.DtMs, s.cfg.SampleRateHz)
+	return project(rs, pl, s.contacts, chans)
+}
+
+// addCircular adds amp times template t (ts samples) into the circular block at row
+// start.
+func addCircular(block []float32, rows, chans, start int, t sparseTemplate, ts int,
+	amp float32) {
+	n := len(t.channels)
+	if n == 0 {
+		return
+	}
+	for k := range ts {
+		row := block[((start+k)%rows)*chans:]
+		src := t.data[k*n : (k+1)*n]
+		for i, c := range t.channels {
+			row[c] += amp * src[i]
+		}
+	}
+}
+
+// poisson draws a Poisson count with the given mean (normal approximation above 50).
+func poisson(r *rand.Rand, mean float64) int {
+	if mean > 50 {
+		return max(0, int(math.Round(mean+math.Sqrt(mean)*r.NormFloat64())))
+	}
+	l, k, p := math.Exp(-mean), 0, r.Float64()
+	for p > l {
+		k++
+		p *= r.Float64()
+	}
+	return k
+}

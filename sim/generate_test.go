@@ -1,0 +1,113 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/spikestream/spikestream/probe"
+)
+
+// genFixture runs the generator on the fixture library.
+func genFixture(t testing.TB, cfg Config) *Recording {
+	t.Helper()
+	cfg = withDefaults(cfg)
+	if err := validate(cfg); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := generate(context.Background(), cfg, fixtureLibrary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+func TestGenerateDeterministic(t *testing.T) {
+	cfg := Config{Probe: probe.Poly32(), Units: 6, DurationS: 2, Seed: 7, DriftUm: 20,
+		DriftJumps: 1}
+	a, b := genFixture(t, cfg), genFixture(t, cfg)
+	if !slices.Equal(a.Samples, b.Samples) || !slices.Equal(a.Truth, b.Truth) {
+		t.Fatal("same config gave different recordings")
+	}
+	if !slices.Equal(a.Templates, b.Templates) {
+		t.Fatal("same config gave different templates")
+	}
+	cfg.Seed = 8
+	c := genFixture(t, cfg)
+	if slices.Equal(a.Samples, c.Samples) {
+		t.Fatal("different seeds gave the same samples")
+	}
+}
+
+func TestGenerateBadConfig(t *testing.T) {
+	ok := Config{Probe: probe.Tetrode(), Units: 2, DurationS: 1, LibraryDir: t.TempDir(),
+		LibrarySize: 1}
+	cases := []struct {
+		name string
+		mod  func(c *Config)
+	}{
+		{"nil probe", func(c *Config) { c.Probe = nil }},
+		{"empty probe", func(c *Config) { c.Probe = &probe.Probe{} }},
+		{"zero duration", func(c *Config) { c.DurationS = 0 }},
+		{"negative duration", func(c *Config) { c.DurationS = -1 }},
+		{"NaN duration", func(c *Config) { c.DurationS = math.NaN() }},
+		{"NaN noise", func(c *Config) { c.NoiseUV = math.NaN() }},
+		{"negative noise", func(c *Config) { c.NoiseUV = -3 }},
+		{"rate too low", func(c *Config) { c.SampleRateHz = 8000 }},
+		{"rate too high", func(c *Config) { c.SampleRateHz = 60000 }},
+		{"infinite rate", func(c *Config) { c.SampleRateHz = math.Inf(1) }},
+		{"too many units", func(c *Config) { c.Units = 1000 }},
+		{"negative units", func(c *Config) { c.Units = -1 }},
+		{"negative uV per bit", func(c *Config) { c.UVPerBit = -1 }},
+		{"drift too large", func(c *Config) { c.DriftUm = 5000 }},
+		{"non-rigid out of range", func(c *Config) { c.DriftNonRigid = 3 }},
+		{"negative jumps", func(c *Config) { c.DriftJumps = -2 }},
+		{"bad class weight", func(c *Config) { c.ClassMix = map[string]float64{"x": -1} }},
+		{"too large", func(c *Config) { c.DurationS = 1e6; c.Probe = probe.Neuropixels1() }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := ok
+			tc.mod(&cfg)
+			_, err := Generate(context.Background(), cfg)
+			if !errors.Is(err, ErrBadConfig) {
+				t.Fatalf("got %v, want ErrBadConfig", err)
+			}
+		})
+	}
+}
+
+// channelRMSInt returns the RMS in uV of one channel of a recording.
+func channelRMSInt(rec *Recording, ch int) float64 {
+	c := rec.NumChannels()
+	var s2 float64
+	for i := range rec.NumSamples {
+		v := float64(rec.Samples[i*c+ch]) * rec.UVPerBit
+		s2 += v * v
+	}
+	return math.Sqrt(s2 / float64(rec.NumSamples))
+}
+
+func TestNoiseRMS(t *testing.T) {
+	cases := []struct {
+		p       *probe.Probe
+		rateHz  float64
+		noiseUV float64
+	}{
+		{probe.Tetrode(), 20000, 10}, {probe.Poly32(), 25000, 6}, {probe.Poly32(), 30000, 15},
+		{probe.Tetrode(), 10000, 8}, {probe.Tetrode(), 50000, 12},
+	}
+	for _, tc := range cases {
+		rec := genFixture(t, Config{Probe: tc.p, DurationS: 3, SampleRateHz: tc.rateHz,
+			NoiseUV: tc.noiseUV, Seed: 2})
+		for ch := range rec.NumChannels() {
+			rms := channelRMSInt(rec, ch)
+			if math.Abs(rms-tc.noiseUV) > 0.1*tc.noiseUV {
+				t.Errorf("%s %v Hz ch %d: rms %.2f uV, want %.1f +-10%%", tc.p.Name,
+					tc.rateHz, ch, rms, tc.noiseUV)
+			}
+		}
+	}
+}

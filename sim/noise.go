@@ -1,0 +1,212 @@
+package sim
+
+import (
+	"context"
+	"math"
+	"math/bits"
+	"runtime"
+	"sync"
+
+	"github.com/spikestream/spikestream/probe"
+)
+
+// Noise model. Background noise is built once per recording as a block of a few hundred
+// ms (all channels, float32), and the recording reads it back in windowed segments at
+// random offsets (overlap-add with sine/cosine windows, whose squares sum to one, so the
+// variance and spectrum are kept while the block never visibly repeats). The block holds:
+//   - 1/f-like coloured noise: white noise through a sum of one-pole low-passes with
+//     corners at 300, 900, 2700 and 8100 Hz weighted by 1/sqrt(corner) (a pink slope
+//     above 300 Hz, flat below), plus a white floor;
+//   - spatial correlation: each channel mixes the white noise of its neighbours through a
+//     Gaussian distance kernel, plus a small component common to all channels;
+//   - the amplifier's one-pole low-pass (amplifierHz);
+//   - the spikes of far background cells.
+const (
+	noiseCorrLengthUm = 40   // length scale of the spatial kernel
+	noiseNeighbourW   = 0.6  // kernel weight of a neighbour at zero distance (self is 1)
+	noiseRadiusUm     = 100  // neighbours beyond this do not mix
+	noiseMaxNeighbour = 12   // nor do more than this many, nearest first
+	noiseCommonW      = 0.15 // weight of the component common to all channels
+	noiseWhiteFloor   = 0.2  // weight of the white floor relative to the first pole
+	noiseBlockBytes   = 32 << 20
+	noiseMinBlock     = 1 << 13
+	noiseMaxBlock     = 1 << 17
+	noiseHop          = 512 // samples per overlap-add window half; also the chunk length
+	amplifierHz       = 7500
+)
+
+var pinkCornersHz = [...]float64{300, 900, 2700, 8100}
+
+// noiseBlock is a circular block of background noise, lenS samples x channels,
+// interleaved by sample, in uV.
+type noiseBlock struct {
+	data     []float32
+	lenS     int
+	channels int
+}
+
+// amplifierCornerHz is the amplifier's low-pass corner at sample rate fs: 7.5 kHz, or
+// 0.4 fs when that is lower (anti-aliasing).
+func amplifierCornerHz(fs float64) float64 { return math.Min(amplifierHz, 0.4*fs) }
+
+// noiseBlockLen returns a power of two that keeps the block under noiseBlockBytes.
+func noiseBlockLen(channels int) int {
+	n := noiseBlockBytes / (4 * max(channels, 1))
+	n = 1 << (bits.Len(uint(n)) - 1)
+	return min(max(n, noiseMinBlock), noiseMaxBlock)
+}
+
+// mixKernel is one channel's spatial mixing row: the channels it takes white noise from
+// and their weights, normalised to unit power together with the common weight.
+type mixKernel struct {
+	from []int32
+	w    []float32
+}
+
+// spatialKernels builds every channel's mixing row.
+func spatialKernels(p *probe.Probe) []mixKernel {
+	ks := make([]mixKernel, p.NumChannels())
+	for c := range ks {
+		nb := p.Neighbours(c, noiseRadiusUm, noiseMaxNeighbour)
+		sum := noiseCommonW * noiseCommonW
+		for i, j := range nb {
+			w := 1.0
+			if i > 0 {
+				d := p.DistanceUm(c, j) / noiseCorrLengthUm
+				w = noiseNeighbourW * math.Exp(-d*d/2)
+			}
+			ks[c].from = append(ks[c].from, int32(j))
+			ks[c].w = append(ks[c].w, float32(w))
+			sum += w * w
+		}
+		for i := range ks[c].w {
+			ks[c].w[i] /= float32(math.Sqrt(sum))
+		}
+	}
+	return ks
+}
+
+// whiteBlock fills a block of independent standard normal values, rows x cols, with one
+// generator per column group so that the result does not depend on the number of workers.
+func whiteBlock(ctx context.Context, seed int64, rows, cols int) ([]float32, error) {
+	out := make([]float32, rows*cols)
+	const group = 16
+	err := parallelFor(ctx, (cols+group-1)/group, func(g int) {
+		r := newRand(seed, tagNoise, uint64(g))
+		c0, c1 := g*group, min((g+1)*group, cols)
+		for t := range rows {
+			row := out[t*cols : (t+1)*cols]
+			for c := c0; c < c1; c++ {
+				row[c] = float32(r.NormFloat64())
+			}
+		}
+	})
+	return out, err
+}
+
+// mixSpatial returns the white block mixed through the channel kernels; column `channels`
+// of the white block (one extra column) is the common component.
+func mixSpatial(ctx context.Context, white []float32, rows, channels int,
+	ks []mixKernel) ([]float32, error) {
+	out := make([]float32, rows*channels)
+	stride := channels + 1
+	common := float32(noiseCommonW)
+	err := parallelFor(ctx, (rows+1023)/1024, func(b int) {
+		for t := b * 1024; t < min((b+1)*1024, rows); t++ {
+			src := white[t*stride : (t+1)*stride]
+			dst := out[t*channels : (t+1)*channels]
+			for c := range dst {
+				k := &ks[c]
+				acc := common * src[channels]
+				for i, j := range k.from {
+					acc += k.w[i] * src[j]
+				}
+				dst[c] = acc
+			}
+		}
+	})
+	return out, err
+}
+
+// colourFilter shapes each channel of a block in place: the pink sum of poles, then the
+// amplifier low-pass. It runs over the block's last 1024 rows first to settle the filter
+// state, so that the block wraps around nearly seamlessly.
+func colourFilter(block []float32, rows, channels int, fs float64) {
+	var a, w [len(pinkCornersHz)]float32
+	for i, fc := range pinkCornersHz {
+		a[i] = float32(math.Exp(-2 * math.Pi * fc / fs))
+		w[i] = float32(math.Sqrt(pinkCornersHz[0] / fc))
+	}
+	aAmp := float32(math.Exp(-2 * math.Pi * amplifierCornerHz(fs) / fs))
+	state := make([]float32, (len(a)+1)*channels)
+	warm := min(1024, rows)
+	for pass, start := range []int{rows - warm, 0} {
+		end := rows
+		for t := start; t < end; t++ {
+			row := block[t*channels : (t+1)*channels]
+			out := colourRow(row, state, a, w, aAmp, channels)
+			if pass == 1 {
+				copy(row, out)
+			}
+		}
+	}
+}
+
+// colourRow advances every channel's filter state by one input row and returns the
+// outputs, which live in the amplifier part of the state.
+func colourRow(row, state []float32, a, w [len(pinkCornersHz)]float32, aAmp float32,
+	channels int) []float32 {
+	amp := state[len(a)*channels:]
+	for c, x := range row {
+		y := float32(noiseWhiteFloor) * x
+		for i := range a {
+			s := &state[i*channels+c]
+			*s = a[i]**s + (1-a[i])*x
+			y += w[i] * *s
+		}
+		amp[c] = aAmp*amp[c] + (1-aAmp)*y
+	}
+	return amp
+}
+
+// channelRMS returns the root mean square of each channel of a block.
+func channelRMS(block []float32, rows, channels int) []float64 {
+	sum := make([]float64, channels)
+	for t := range rows {
+		for c, v := range block[t*channels : (t+1)*channels] {
+			sum[c] += float64(v) * float64(v)
+		}
+	}
+	for c := range sum {
+		sum[c] = math.Sqrt(sum[c] / float64(max(rows, 1)))
+	}
+	return sum
+}
+
+// parallelFor runs f(0..n-1) on up to GOMAXPROCS goroutines and waits for all of them. It
+// stops handing out work once ctx is done and then returns ctx's error.
+func parallelFor(ctx context.Context, n int, f func(i int)) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	var err error
+	for i := 0; i < n && err == nil; i++ {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
+	close(next)
+	wg.Wait()
+	return err
+}

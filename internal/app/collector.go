@@ -46,13 +46,15 @@ func NewCollector(conn *stream.Conn, subj stream.Subjects, onSpikes func([]strea
 	return c, nil
 }
 
+// addSpikes runs the hook before counting the events, under the lock, so that Wait
+// returning means every hook call has finished.
 func (c *Collector) addSpikes(b []stream.SpikeEvent) {
 	c.mu.Lock()
-	c.spikes = append(c.spikes, b...)
-	c.mu.Unlock()
+	defer c.mu.Unlock()
 	if c.onSpikes != nil {
 		c.onSpikes(b)
 	}
+	c.spikes = append(c.spikes, b...)
 }
 
 func (c *Collector) addUnit(e stream.UnitEvent) {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -99,51 +100,20 @@ func SortFile(ctx context.Context, o FileOptions) (*FileResult, error) {
 }
 
 func sortRaw(ctx context.Context, o FileOptions, n int64) (*FileResult, error) {
-	start := time.Now()
-	conn, err := stream.Connect(ctx, stream.ConnOptions{Log: o.Log})
+	f, err := os.Open(o.Input.Path)
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
-	srt, err := NewSorter(ctx, conn, SorterConfig{Stream: "file", Probe: o.Input.Probe,
-		SampleRateHz: o.Input.SampleRateHz, Method: o.Method, ModelPath: o.ModelPath,
-		Pipeline: o.Pipeline, Metrics: o.Metrics, Log: o.Log})
+	defer f.Close()
+	res, err := Session{Source: bufio.NewReaderSize(f, 1<<20), Probe: o.Input.Probe,
+		SampleRateHz: o.Input.SampleRateHz, UVPerBit: o.Input.UVPerBit, Speed: 0,
+		Method: o.Method, ModelPath: o.ModelPath, Pipeline: o.Pipeline, Metrics: o.Metrics,
+		Log: o.Log, Stream: "file"}.Run(ctx)
 	if err != nil {
 		return nil, err
 	}
-	col, err := NewCollector(conn, srt.Subjects(), nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer col.Close()
-
-	replayErr := make(chan error, 1)
-	rctx, cancelReplay := context.WithCancel(ctx)
-	defer cancelReplay()
-	go func() { replayErr <- replayFile(rctx, conn, srt.Subjects(), o.Input, 0) }()
-	if err := srt.Run(ctx); err != nil {
-		return nil, fmt.Errorf("sort: %w", err)
-	}
-	if err := <-replayErr; err != nil {
-		return nil, fmt.Errorf("replay: %w", err)
-	}
-	if err := col.Wait(ctx, srt.Published(), 30*time.Second); err != nil {
-		return nil, err
-	}
-	s, ev, err := col.Sorting(o.Input.SampleRateHz, false)
-	if err != nil {
-		return nil, err
-	}
-	return &FileResult{Sorting: s, Events: ev, Units: len(s.UnitIDs), Elapsed: time.Since(start),
-		Frames: srt.FrameStats(), NumSample: n}, nil
-}
-
-// replayFile publishes a raw recording on subj at speed (1 real time, 0 as fast as the
-// consumer acknowledges).
-func replayFile(ctx context.Context, conn *stream.Conn, subj stream.Subjects, in RawInput,
-	speed float64) error {
-	_, err := replaySubjects(ctx, conn, subj, in, speed)
-	return err
+	return &FileResult{Sorting: res.Sorting, Events: res.Events, Units: len(res.Sorting.UnitIDs),
+		Elapsed: res.Elapsed, Frames: res.Frames, NumSample: n}, nil
 }
 
 // Replay publishes a raw recording as stream name at speed (1 real time, 0 as fast as the
@@ -165,7 +135,7 @@ func replaySubjects(ctx context.Context, conn *stream.Conn, subj stream.Subjects
 	}
 	defer f.Close()
 	return stream.Replay(ctx, conn, subj, f, stream.ReplayOptions{
-		Channels: in.Channels, SampleRateHz: in.SampleRateHz, UVPerBit: in.UVPerBit,
+		Channels: in.Channels, SampleRateHz: in.SampleRateHz, UVPerUnit: float32(in.UVPerBit),
 		Speed: speed})
 }
 

@@ -168,15 +168,34 @@ func (s *Sources) placed(somaUm [3]float64, rot Rotation) []lineSeg {
 }
 
 // inverseDistance returns the mean of 1/|p - x| over the segment's points x, in 1/um.
-// With axial coordinate h of p along the segment and perpendicular distance rho, the
-// integral of 1/sqrt((s-h)^2+rho^2) over s in [0, L] is asinh((L-h)/rho) + asinh(h/rho).
+// With axial coordinate h of p along the segment and perpendicular distance rho, it is
+// the integral of 1/sqrt((s-h)^2+rho^2) over s in [0, L], divided by L. A contact closer
+// than MinDistanceUm to the segment is moved out to that distance (by enlarging rho).
 func (g *lineSeg) inverseDistance(p [3]float64) float64 {
 	if g.lUm < pointSourceUm {
 		return 1 / max(dist(p, g.midA), MinDistanceUm)
 	}
 	d := sub(p, g.a)
 	h := dot(d, g.u)
-	rho2 := dot(d, d) - h*h
-	rho := math.Sqrt(max(rho2, MinDistanceUm*MinDistanceUm))
-	return (math.Asinh((g.lUm-h)/rho) + math.Asinh(h/rho)) / g.lUm
+	rho2 := max(dot(d, d)-h*h, 0)
+	beyond := max(-h, h-g.lUm, 0) // axial distance past the nearer end
+	if beyond*beyond+rho2 < MinDistanceUm*MinDistanceUm {
+		rho2 = MinDistanceUm*MinDistanceUm - beyond*beyond
+	}
+	return lineIntegral(h, rho2, g.lUm) / g.lUm
+}
+
+// lineIntegral is the integral of 1/sqrt((s-h)^2+rho2) over s in [0, l], in forms that
+// stay accurate for a contact on the segment's axis beyond either end (rho2 = 0).
+func lineIntegral(h, rho2, l float64) float64 {
+	switch {
+	case h < 0:
+		da, db := math.Sqrt(h*h+rho2), math.Sqrt((l-h)*(l-h)+rho2)
+		return math.Log((l - h + db) / (-h + da))
+	case h > l:
+		da, db := math.Sqrt(h*h+rho2), math.Sqrt((h-l)*(h-l)+rho2)
+		return math.Log((h + da) / (h - l + db))
+	}
+	rho := math.Sqrt(rho2)
+	return math.Asinh((l-h)/rho) + math.Asinh(h/rho)
 }

@@ -67,8 +67,8 @@ func TestCompareHandCases(t *testing.T) {
 			accuracy: []float64{1}, matched: []int64{77},
 		},
 		{
-			name:  "jitter of 12 samples matches, 13 does not",
-			truth: mustSorting(t, []int64{1000, 2000}, []int64{1, 1}),
+			name:   "jitter of 12 samples matches, 13 does not",
+			truth:  mustSorting(t, []int64{1000, 2000}, []int64{1, 1}),
 			sorted: mustSorting(t, []int64{1012, 2013}, []int64{5, 5}),
 			// 1 match: agreement 1/(2+2-1) = 1/3 < 0.5, so unmatched.
 			accuracy: []float64{0}, matched: []int64{-1}, fpUnits: 1,
@@ -95,9 +95,9 @@ func TestCompareHandCases(t *testing.T) {
 			accuracy: []float64{1}, matched: []int64{2},
 		},
 		{
-			name:   "label 0 is unassigned by default",
-			truth:  mustSorting(t, tr10, labelsOf(1, 10)),
-			sorted: mustSorting(t, tr10, labelsOf(0, 10)),
+			name:     "label 0 is unassigned by default",
+			truth:    mustSorting(t, tr10, labelsOf(1, 10)),
+			sorted:   mustSorting(t, tr10, labelsOf(0, 10)),
 			accuracy: []float64{0}, matched: []int64{-1},
 		},
 		{

@@ -69,13 +69,9 @@ func EncodeFrame(dst []byte, f *Frame) ([]byte, error) {
 
 	p := dst[start+FrameHeaderBytes:]
 	if f.Type == Int16 {
-		for i, v := range f.I16[:f.Channels*f.SamplesPerChannel] {
-			le.PutUint16(p[2*i:], uint16(v))
-		}
-		return dst, nil
-	}
-	for i, v := range f.F32[:f.Channels*f.SamplesPerChannel] {
-		le.PutUint32(p[4*i:], math.Float32bits(v))
+		putInt16s(p, f.I16[:f.Channels*f.SamplesPerChannel])
+	} else {
+		putFloat32s(p, f.F32[:f.Channels*f.SamplesPerChannel])
 	}
 	return dst, nil
 }
@@ -165,16 +161,12 @@ func DecodeFrame(b []byte, f *Frame) error {
 	if f.Type == Int16 {
 		f.F32 = f.F32[:0]
 		f.I16 = slices.Grow(f.I16[:0], n)[:n]
-		for i := range f.I16 {
-			f.I16[i] = int16(le.Uint16(p[2*i:]))
-		}
+		getInt16s(f.I16, p)
 		return nil
 	}
 	f.I16 = f.I16[:0]
 	f.F32 = slices.Grow(f.F32[:0], n)[:n]
-	for i := range f.F32 {
-		f.F32[i] = math.Float32frombits(le.Uint32(p[4*i:]))
-	}
+	getFloat32s(f.F32, p)
 	return nil
 }
 

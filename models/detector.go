@@ -55,7 +55,10 @@ func (d *Detector) Threshold() float32 { return float32(d.hdr.Threshold) }
 // Score returns the probability in [0, 1] that s holds a real spike. A malformed snippet
 // scores 0. It does not allocate and must not be called concurrently on one instance.
 func (d *Detector) Score(s *pipeline.Snippet) float32 {
-	return sigmoid(d.Logit(s))
+	if !d.hdr.Input.Fill(s, 0, d.in) {
+		return 0
+	}
+	return sigmoid(d.net.Forward(d.in, &d.scratch)[0])
 }
 
 // Logit returns the pre-sigmoid score of s; a malformed snippet gives -100.

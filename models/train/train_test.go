@@ -21,7 +21,7 @@ func TestForwardMatchesGorgonia(t *testing.T) {
 		sizes []int
 	}{
 		{"detector", []int{DetectorSpec.Size(), 32, 16, 1}},
-		{"embedder", []int{EmbedderSpec.Size(), 64, 48, EmbedDim}},
+		{"embedder", []int{EmbedderSpec.Size(), 48, 32, EmbedDim}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,6 +19,9 @@ type Candidate struct {
 	AmplitudeUV float32 // trough depth, uV (positive)
 }
 
+// noiseStride is the sample stride of the running noise update.
+const noiseStride = 4
+
 // meanAbsToSD converts the mean absolute value of Gaussian noise to its standard deviation.
 const meanAbsToSD = 1.2533141
 
@@ -123,7 +126,11 @@ func (f *Finder) updateNoise(row []float32, t int64) {
 		}
 		return
 	}
-	a := float32(f.alphaPerS)
+	// The running estimate needs far fewer than all samples: fold in every noiseStride-th.
+	if t%noiseStride != 0 {
+		return
+	}
+	a := float32(f.alphaPerS * noiseStride)
 	for ch, v := range row {
 		sd := f.noiseUV[ch]
 		abs := min(float32(math.Abs(float64(v))), 3*sd)

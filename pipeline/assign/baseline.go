@@ -1,0 +1,105 @@
+package assign
+
+import (
+	"math"
+
+	"github.com/spikestream/spikestream/pipeline"
+	"github.com/spikestream/spikestream/stream"
+)
+
+// BaselineConfig sets the nearest-centroid baseline. Zero values take the defaults in
+// brackets.
+type BaselineConfig struct {
+	// RadiusEmb is the Euclidean distance in embedding space beyond which a spike founds a
+	// new unit instead of joining the nearest centroid [1]. It must suit the embedder's scale.
+	RadiusEmb float64
+	// MaxUnits caps the units; once reached, every spike joins its nearest centroid [4096].
+	MaxUnits int
+}
+
+// NearestCentroid is the baseline assigner: the leader algorithm. Each spike joins the unit
+// with the nearest centroid in embedding space when that is within RadiusEmb (the centroid
+// becomes the running mean of its members), and otherwise founds a new unit at once. It
+// labels every spike immediately, has no pool, never merges, splits or retires, and ignores
+// position and amplitude. It is what the Online assigner should beat.
+//
+// Assign must be called from one goroutine; the sink is called from it for each new unit.
+// Assign allocates only when it founds a unit; its cost grows linearly with the units.
+type NearestCentroid struct {
+	cfg    BaselineConfig
+	sink   pipeline.UnitSink
+	dim    int
+	means  []float32 // units x dim
+	counts []uint64
+}
+
+// NewNearestCentroid returns the baseline assigner; sink (nil to discard) receives a
+// UnitCreated for each new unit. Non-positive config values take their defaults.
+func NewNearestCentroid(cfg BaselineConfig, sink pipeline.UnitSink) *NearestCentroid {
+	if !(cfg.RadiusEmb > 0) || math.IsInf(cfg.RadiusEmb, 0) {
+		cfg.RadiusEmb = 1
+	}
+	if cfg.MaxUnits <= 0 {
+		cfg.MaxUnits = 4096
+	}
+	return &NearestCentroid{cfg: cfg, sink: sink}
+}
+
+// Assign labels sp with the nearest unit or a new one. A spike whose embedding length
+// differs from the first spike's is labelled 0.
+func (nc *NearestCentroid) Assign(sp *pipeline.Spike) {
+	sp.Unit = 0
+	if nc.dim == 0 {
+		nc.dim = len(sp.Embedding)
+	}
+	if len(sp.Embedding) != nc.dim || nc.dim == 0 {
+		return
+	}
+	best, bestD2 := nc.nearest(sp.Embedding)
+	r2 := nc.cfg.RadiusEmb * nc.cfg.RadiusEmb
+	if best < 0 || (bestD2 > r2 && len(nc.counts) < nc.cfg.MaxUnits) {
+		best = nc.found(sp)
+	}
+	nc.counts[best]++
+	w := float32(1 / float64(nc.counts[best]))
+	m := nc.means[best*nc.dim : (best+1)*nc.dim]
+	for k, v := range sp.Embedding {
+		m[k] += w * (v - m[k])
+	}
+	sp.Unit = uint32(best + 1)
+}
+
+// nearest returns the index of the nearest centroid and its squared distance; -1 if none.
+func (nc *NearestCentroid) nearest(e []float32) (int, float64) {
+	best, bestD2 := -1, math.Inf(1)
+	for u := range nc.counts {
+		m := nc.means[u*nc.dim : (u+1)*nc.dim]
+		var d2 float32
+		for k, v := range e {
+			d := v - m[k]
+			d2 += d * d
+		}
+		if float64(d2) < bestD2 {
+			best, bestD2 = u, float64(d2)
+		}
+	}
+	return best, bestD2
+}
+
+// found adds a unit centred on sp, reports it and returns its index.
+func (nc *NearestCentroid) found(sp *pipeline.Spike) int {
+	nc.means = append(nc.means, sp.Embedding...)
+	nc.counts = append(nc.counts, 0)
+	u := len(nc.counts) - 1
+	if nc.sink != nil {
+		nc.sink(stream.UnitEvent{
+			Kind: stream.UnitCreated, UnitID: uint32(u + 1), SampleIndex: sp.Sample,
+			PeakChannel: uint16(max(sp.PeakChannel, 0)), AmplitudeUV: sp.AmplitudeUV,
+			XUm: sp.XUm, YUm: sp.YUm, NumSpikes: 1,
+		})
+	}
+	return u
+}
+
+// Units returns the number of units founded so far.
+func (nc *NearestCentroid) Units() int { return len(nc.counts) }

@@ -1,0 +1,194 @@
+package assign
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/spikestream/spikestream/probe"
+	"github.com/spikestream/spikestream/stream"
+)
+
+// dominantLabel returns the most common final label among the spikes of true unit truth with
+// time in [fromS, toS), and the fraction of those spikes that carry it.
+func dominantLabel(spikes []synthSpike, labels []uint32, truth int, fromS, toS float64) (
+	uint32, float64) {
+	count := map[uint32]int{}
+	n := 0
+	for i, s := range spikes {
+		tS := float64(s.sp.Sample) / synthRateHz
+		if s.truth != truth || tS < fromS || tS >= toS {
+			continue
+		}
+		n++
+		count[labels[i]]++
+	}
+	var best uint32
+	for l, c := range count {
+		if c > count[best] || (c == count[best] && l < best) {
+			best = l
+		}
+	}
+	return best, float64(count[best]) / float64(max(n, 1))
+}
+
+func TestDriftKeepsIdentity(t *testing.T) {
+	const dim, durS = 8, 300.0
+	r := rand.New(rand.NewPCG(3, 4))
+	units := staticUnits(5, 4, dim)
+	for i := range units {
+		units[i].vyUmPerS = 20 / durS // 20 um over the stream
+		units[i].embVel = make([]float64, dim)
+		for k := range units[i].embVel {
+			units[i].embVel[k] = 4 * (2*r.Float64() - 1) / durS // up to 4 SD per dimension
+		}
+	}
+	spikes := genStream(6, units, durS, dim)
+	o, rc := runSync(t, Config{}, probe.Poly32(), spikes)
+	labels := rc.finalLabels(spikes)
+	for i, u := range units {
+		early, fe := dominantLabel(spikes, labels, i, 20, 50)
+		late, fl := dominantLabel(spikes, labels, i, durS-30, durS)
+		if early == 0 || early != late || fe < 0.9 || fl < 0.9 {
+			t.Errorf("unit %d: id %d (%.2f) early, %d (%.2f) late; want one id >= 0.9",
+				i, early, fe, late, fl)
+		}
+		m := o.liveModel(late)
+		if m == nil {
+			t.Errorf("unit %d: id %d not live", i, late)
+			continue
+		}
+		wantY := u.yUm + u.vyUmPerS*durS
+		if d := math.Abs(float64(m.yUm) - wantY); d > 4 {
+			t.Errorf("unit %d: final depth %.1f um, truth %.1f um (off by %.1f)",
+				i, m.yUm, wantY, d)
+		}
+	}
+	t.Logf("stats %+v", o.Stats())
+	if st := o.Stats(); st.UnitsCreated != uint64(len(units)) || st.UnitsSplit != 0 {
+		t.Errorf("stats %+v: want exactly %d units created and no split", st, len(units))
+	}
+}
+
+// liveModel returns a copy of the model of live unit id, or nil.
+func (o *Online) liveModel(id uint32) *model {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if u := o.unitByID(id); u != nil {
+		m := u.m
+		return &m
+	}
+	return nil
+}
+
+func TestUnitAppearsMidStream(t *testing.T) {
+	const dim = 8
+	units := staticUnits(7, 4, dim)
+	units[3].startS = 30
+	spikes := genStream(8, units, 60, dim)
+	_, rc := runSync(t, Config{}, probe.Poly32(), spikes)
+	labels := rc.finalLabels(spikes)
+
+	id, frac := dominantLabel(spikes, labels, 3, 30, 60)
+	var created *stream.UnitEvent
+	for _, ev := range rc.kinds(stream.UnitCreated) {
+		if ev.UnitID == id {
+			created = &ev
+		}
+	}
+	if created == nil {
+		t.Fatalf("late unit: dominant id %d has no UnitCreated", id)
+	}
+	if tS := float64(created.SampleIndex) / synthRateHz; tS < 30 || tS > 45 {
+		t.Errorf("late unit created at %.1f s, want within 15 s of its onset at 30 s", tS)
+	}
+	if len(created.Backfill) < 30 || frac < 0.9 {
+		t.Errorf("late unit: backfill %d spikes (want >= MinSpikes), final share %.2f",
+			len(created.Backfill), frac)
+	}
+	for i := 0; i < 3; i++ {
+		a, _ := dominantLabel(spikes, labels, i, 10, 30)
+		b, _ := dominantLabel(spikes, labels, i, 30, 60)
+		if a != b || a == 0 {
+			t.Errorf("unit %d changed id from %d to %d when another appeared", i, a, b)
+		}
+	}
+}
+
+func TestConvergingUnitsMerge(t *testing.T) {
+	const dim, durS = 8, 120.0
+	units := staticUnits(9, 2, dim)
+	units[1].xUm, units[1].yUm = units[0].xUm, units[0].yUm
+	units[1].ampUV = units[0].ampUV
+	// Unit 1 starts 8 SD away from unit 0 and reaches it at 60 s, then stays.
+	units[1].emb = append([]float64(nil), units[0].emb...)
+	units[1].emb[0] += 8
+	units[1].embVel = make([]float64, dim)
+	units[1].embVel[0] = -8 / 60.0
+	spikes := genStream(10, units, 60, dim)
+	rest := genStream(11, []synthUnit{units[0], withEmb(units[1], units[0].emb)}, durS, dim)
+	for _, s := range rest {
+		if float64(s.sp.Sample)/synthRateHz >= 60 {
+			spikes = append(spikes, s)
+		}
+	}
+	o, rc := runSync(t, Config{}, probe.Poly32(), spikes)
+	t.Logf("stats %+v", o.Stats())
+	merged := rc.kinds(stream.UnitMerged)
+	if len(merged) == 0 {
+		t.Fatalf("no merge; stats %+v", o.Stats())
+	}
+	ev := merged[0]
+	if ev.Related[0] >= ev.UnitID {
+		t.Errorf("merge kept id %d over %d; the older (smaller) id must survive",
+			ev.Related[0], ev.UnitID)
+	}
+	if live := o.Stats().UnitsLive; live != 1 {
+		t.Errorf("%d live units after convergence, want 1", live)
+	}
+}
+
+// withEmb returns u centred on emb with no embedding drift.
+func withEmb(u synthUnit, emb []float64) synthUnit {
+	u.emb, u.embVel = emb, nil
+	return u
+}
+
+func TestBimodalUnitSplits(t *testing.T) {
+	const dim = 8
+	r := rand.New(rand.NewPCG(12, 13))
+	o, err := New(Config{Synchronous: true}, probe.Poly32(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := &recorder{}
+	o.sink = rc.sink
+	// Found one unit from a bimodal sample by hand, as if the pool had missed the modes.
+	u := synthUnit{emb: randomCentre(r, dim, 3), xUm: 18, yUm: 100, ampUV: 100,
+		rateHz: 20, sdEmb: 1, sdPosUm: 5, ampCV: 0.1, altFrac: 0.4}
+	u.alt = append([]float64(nil), u.emb...)
+	u.alt[2] += 7
+	var pts []point
+	for i := 0; i < 256; i++ {
+		sp := drawSpike(r, &u, float64(i)/20, dim)
+		var p point
+		o.toPoint(&sp, &p)
+		p.seq = uint64(i + 1)
+		pts = append(pts, p)
+	}
+	o.mu.Lock()
+	o.dim = dim
+	parent := o.newUnit(pts)
+	o.units = append(o.units, parent)
+	o.index.rebuild(o.units)
+	o.mu.Unlock()
+
+	o.ClusterNow()
+	split := rc.kinds(stream.UnitSplit)
+	if len(split) != 1 || split[0].Related[0] != parent.id || split[0].UnitID <= parent.id {
+		t.Fatalf("split events %+v, want one off unit %d with a new id", split, parent.id)
+	}
+	if n := len(split[0].Backfill); n < 80 || n > 125 {
+		t.Errorf("split moved %d spikes, want the minor mode's ~102", n)
+	}
+}

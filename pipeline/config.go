@@ -11,26 +11,26 @@ var ErrBadConfig = errors.New("bad pipeline config")
 
 // PreprocessConfig sets the causal preprocessing. Zero values take the defaults in brackets.
 type PreprocessConfig struct {
-	LowHz     float64 // high-pass corner, Hz [300]
-	HighHz    float64 // low-pass corner, Hz [6000, capped at 0.4 x the sample rate]
-	Reference string  // "median", "mean" or "none" ["median"; "none" below 8 channels]
+	LowHz     float64 `json:"low_hz"`    // high-pass corner, Hz [300]
+	HighHz    float64 `json:"high_hz"`   // low-pass corner, Hz [6000, capped at 0.4 x the sample rate]
+	Reference string  `json:"reference"` // "median", "mean" or "none" ["median"; "none" below 8 channels]
 }
 
 // DetectConfig sets candidate detection. Zero values take the defaults in brackets.
 type DetectConfig struct {
-	ThresholdSD  float64 // trough must fall below -ThresholdSD x noise [5]
-	DedupMs      float64 // a trough must be the deepest within +-DedupMs on nearby channels [0.4]
-	RadiusUm     float64 // channels this close compete in deduplication [50]
-	NoiseWindowS float64 // time constant of the running noise estimate, s [2]
-	WarmupMs     float64 // no detection this long after the start or a gap, ms [50]
+	ThresholdSD  float64 `json:"threshold_sd"`   // trough must fall below -ThresholdSD x noise [5]
+	DedupMs      float64 `json:"dedup_ms"`       // a trough must be the deepest within +-DedupMs on nearby channels [0.4]
+	RadiusUm     float64 `json:"radius_um"`      // channels this close compete in deduplication [50]
+	NoiseWindowS float64 `json:"noise_window_s"` // time constant of the running noise estimate, s [2]
+	WarmupMs     float64 `json:"warmup_ms"`      // no detection this long after the start or a gap, ms [50]
 }
 
 // SnippetConfig sets the snippet window and neighbourhood. Zero values take the defaults.
 type SnippetConfig struct {
-	PreMs       float64 // signal kept before the trough, ms [1.0]
-	PostMs      float64 // signal kept after the trough, ms [1.0]
-	RadiusUm    float64 // neighbourhood radius around the peak channel, um [60]
-	MaxChannels int     // neighbourhood size limit [12]
+	PreMs       float64 `json:"pre_ms"`       // signal kept before the trough, ms [1.0]
+	PostMs      float64 `json:"post_ms"`      // signal kept after the trough, ms [1.0]
+	RadiusUm    float64 `json:"radius_um"`    // neighbourhood radius around the peak channel, um [60]
+	MaxChannels int     `json:"max_channels"` // neighbourhood size limit [12]
 }
 
 func (c PreprocessConfig) withDefaults(channels int, rateHz float64) (PreprocessConfig, error) {

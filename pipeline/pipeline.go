@@ -17,13 +17,13 @@ import (
 
 // Config sets a live pipeline. Zero values take documented defaults.
 type Config struct {
-	Preprocess     PreprocessConfig
-	Detect         DetectConfig
-	Snippet        SnippetConfig
-	ScoreThreshold float32 // candidates scoring below this are rejected [0.5]
-	QueueLen       int     // capacity of each spike queue between stages [1024]
-	RingMs         float64 // look-back held in the sample ring, ms [500]
-	ChunkMs        float64 // frames longer than this are processed in chunks, ms [5]
+	Preprocess     PreprocessConfig `json:"preprocess"`
+	Detect         DetectConfig     `json:"detect"`
+	Snippet        SnippetConfig    `json:"snippet"`
+	ScoreThreshold float32          `json:"score_threshold"` // candidates scoring below this are rejected [0.5]
+	QueueLen       int              `json:"queue_len"`       // capacity of each spike queue between stages [1024]
+	RingMs         float64          `json:"ring_ms"`         // look-back held in the sample ring, ms [500]
+	ChunkMs        float64          `json:"chunk_ms"`        // frames longer than this are processed in chunks, ms [5]
 }
 
 // Output receives the pipeline's spike events. Spikes is called from the publish stage's

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/spikestream/spikestream/internal/app"
+	"github.com/spikestream/spikestream/pipeline"
 	"github.com/spikestream/spikestream/probe"
 )
 
@@ -81,3 +82,11 @@ func method(s string) (app.Method, error) { return app.ParseMethod(strings.ToLow
 
 // stderr is where progress and summaries go; stdout carries events.
 var stderr = os.Stderr
+
+// pipelineConfig loads --config, or returns the defaults when it is empty.
+func pipelineConfig(path string) (pipeline.Config, error) {
+	if path == "" {
+		return pipeline.Config{}, nil
+	}
+	return pipeline.LoadConfig(path)
+}

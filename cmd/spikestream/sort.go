@@ -19,7 +19,7 @@ func init() {
 }
 
 type sortFlags struct {
-	stream, probe, url, input, out, method, model, metricsAddr, logLevel string
+	stream, probe, url, input, out, method, model, metricsAddr, logLevel, config string
 	channels, listen                                                     int
 	rateHz, uvPerBit                                                     float64
 	json                                                                 bool
@@ -43,6 +43,7 @@ func runSort(args []string) error {
 	fs.StringVar(&f.model, "model", "", "checkpoint replacing the shipped detector or embedder")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "127.0.0.1:9464", "Prometheus /metrics "+
 		"address (empty: off)")
+	fs.StringVar(&f.config, "config", "", "pipeline settings JSON (see configs/pipeline.json)")
 	fs.BoolVar(&f.json, "json", false, "also publish events as JSON on *.json subjects")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level")
 	if err := parseFlags(fs, args); err != nil {
@@ -76,6 +77,10 @@ func sortFile(f sortFlags) error {
 	if _, err := in.Check(); err != nil {
 		return err
 	}
+	pcfg, err := pipelineConfig(f.config)
+	if err != nil {
+		return err
+	}
 	log, err := newLogger(f.logLevel)
 	if err != nil {
 		return err
@@ -83,7 +88,7 @@ func sortFile(f sortFlags) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := app.SortFile(ctx, app.FileOptions{Input: in, OutDir: f.out, Method: m,
-		ModelPath: f.model, Log: log})
+		ModelPath: f.model, Pipeline: pcfg, Log: log})
 	if err != nil {
 		return err
 	}
@@ -105,6 +110,10 @@ func sortLive(f sortFlags) error {
 	}
 	if f.rateHz != 0 && (f.rateHz < 10000 || f.rateHz > 50000) {
 		return fmt.Errorf("--rate-hz %g outside 10000-50000", f.rateHz)
+	}
+	pcfg, err := pipelineConfig(f.config)
+	if err != nil {
+		return err
 	}
 	log, err := newLogger(f.logLevel)
 	if err != nil {
@@ -128,7 +137,7 @@ func sortLive(f sortFlags) error {
 			zap.String("url", "http://"+addr+"/metrics"))
 	}
 	srt, err := app.NewSorter(ctx, conn, app.SorterConfig{Stream: f.stream, Probe: p,
-		SampleRateHz: f.rateHz, Method: m, ModelPath: f.model, Metrics: metrics,
+		SampleRateHz: f.rateHz, Method: m, ModelPath: f.model, Pipeline: pcfg, Metrics: metrics,
 		JSONMirror: f.json, Log: log})
 	if err != nil {
 		return err

@@ -20,9 +20,9 @@ func init() {
 
 type sortFlags struct {
 	stream, probe, url, input, out, method, model, metricsAddr, logLevel, config string
-	channels, listen                                                     int
-	rateHz, uvPerBit                                                     float64
-	json                                                                 bool
+	channels, listen                                                             int
+	rateHz, uvPerBit                                                             float64
+	json                                                                         bool
 }
 
 func runSort(args []string) error {

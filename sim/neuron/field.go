@@ -108,14 +108,23 @@ func (s *Sources) Potential(contactsUm [][3]float64, somaUm [3]float64, rot Rota
 		sigmaSPerM = SigmaSPerM
 	}
 	geo := s.placed(somaUm, rot)
-	coef := make([]float32, len(geo))
+	coef := make([]float32, 4*len(geo))
 	// phi[uV] = 1e3 * I[nA] / (4 pi sigma[S/m] r[um]).
 	k := 1e3 / (4 * math.Pi * sigmaSPerM)
-	for c, p := range contactsUm {
+	c := 0
+	for ; c+4 <= len(contactsUm); c += 4 {
 		for i := range geo {
-			coef[i] = float32(k * geo[i].inverseDistance(p))
+			for j := range 4 {
+				coef[4*i+j] = float32(k * geo[i].inverseDistance(contactsUm[c+j]))
+			}
 		}
-		s.mix(coef, dst[c])
+		s.mix4(coef, dst[c], dst[c+1], dst[c+2], dst[c+3])
+	}
+	for ; c < len(contactsUm); c++ {
+		for i := range geo {
+			coef[i] = float32(k * geo[i].inverseDistance(contactsUm[c]))
+		}
+		s.mix(coef[:len(geo)], dst[c])
 	}
 	return nil
 }
@@ -144,6 +153,27 @@ func (s *Sources) mix(coef []float32, out []float32) {
 		cur := s.CurrentsNA[i][:len(out)]
 		for t, x := range cur {
 			out[t] += w * x
+		}
+	}
+}
+
+// mix4 is mix for four contacts at once (coef holds four coefficients per source), which
+// reads each current row once for four outputs.
+func (s *Sources) mix4(coef []float32, o0, o1, o2, o3 []float32) {
+	n := len(o0)
+	o1, o2, o3 = o1[:n], o2[:n], o3[:n]
+	clear(o0)
+	clear(o1)
+	clear(o2)
+	clear(o3)
+	for i, cur := range s.CurrentsNA {
+		w0, w1, w2, w3 := coef[4*i], coef[4*i+1], coef[4*i+2], coef[4*i+3]
+		cur = cur[:n]
+		for t, x := range cur {
+			o0[t] += w0 * x
+			o1[t] += w1 * x
+			o2[t] += w2 * x
+			o3[t] += w3 * x
 		}
 	}
 }
@@ -196,6 +226,7 @@ func lineIntegral(h, rho2, l float64) float64 {
 		da, db := math.Sqrt(h*h+rho2), math.Sqrt((h-l)*(h-l)+rho2)
 		return math.Log((h + da) / (h - l + db))
 	}
-	rho := math.Sqrt(rho2)
-	return math.Asinh((l-h)/rho) + math.Asinh(h/rho)
+	// asinh(a) + asinh(b) for a, b >= 0, as one logarithm.
+	da, db := math.Sqrt(h*h+rho2), math.Sqrt((l-h)*(l-h)+rho2)
+	return math.Log((l - h + db) * (h + da) / rho2)
 }

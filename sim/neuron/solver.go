@@ -68,8 +68,10 @@ func (c *Cell) Simulate(opt SimOptions) (*Sources, error) {
 		return nil, fmt.Errorf("simulate %s: %w", c.Class, err)
 	}
 	amp := o.StimNA
+	table := newGateTable(c.Bio.VTMV, c.Bio.QNa, c.Bio.QK, o.DtMs)
 	for range 10 {
 		run := c.newRun(o, amp)
+		run.table = table
 		if peak, ok := run.fire(); ok {
 			return run.sources(peak), nil
 		}
@@ -87,6 +89,7 @@ type run struct {
 	g      []gates
 	d, rhs []float64 // Hines system: diagonal and right-hand side
 	vOld   []float64
+	table  *gateTable // nil: exact rates (tests); set by Simulate
 	imNA   []float32 // membrane currents, [step*n + seg]
 	vSoma  []float32
 }
@@ -122,10 +125,23 @@ func (r *run) fire() (int, bool) {
 		if peakV > 0 && float64(step-peak)*o.DtMs >= o.PostMs+o.OutDtMs {
 			return peak, true
 		}
-		if step > giveUp && peakV <= 0 {
+		if peakV <= 0 && (step > giveUp || r.subthreshold(step, onset+o.StimMs)) {
 			return 0, false
 		}
 	}
+}
+
+// subthreshold reports that the pulse has ended more than 0.5 ms ago and the soma, below
+// -30 mV, has been repolarising for 0.2 ms: no spike is coming (a later spike after a
+// stronger pulse is harmless, so this may err on the side of giving up).
+func (r *run) subthreshold(step int, stimEndMs float64) bool {
+	back := int(0.2/r.o.DtMs + 0.5)
+	if float64(step)*r.o.DtMs < stimEndMs+0.5 || step < back {
+		return false
+	}
+	v := r.vSoma
+	now := v[len(v)-1]
+	return now < -30 && now < v[len(v)-1-back] && v[len(v)-1-back/2] < v[len(v)-1-back]
 }
 
 // step advances one DtMs with backward Euler (gates first, exponential Euler, then the
@@ -134,8 +150,14 @@ func (r *run) step(stimNA float64) {
 	c, dt := r.c, r.o.DtMs
 	b := &c.Bio
 	n := len(r.v)
-	for i := range n {
-		r.g[i].step(r.v[i], b.VTMV, b.QNa, b.QK, dt)
+	if r.table != nil {
+		for i := range n {
+			r.table.step(&r.g[i], r.v[i])
+		}
+	} else {
+		for i := range n {
+			r.g[i].step(r.v[i], b.VTMV, b.QNa, b.QK, dt)
+		}
 	}
 	for i := range n {
 		g := r.g[i]

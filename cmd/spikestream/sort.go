@@ -138,6 +138,7 @@ func sortLive(f sortFlags) error {
 	}
 	srt, err := app.NewSorter(ctx, conn, app.SorterConfig{Stream: f.stream, Probe: p,
 		SampleRateHz: f.rateHz, Method: m, ModelPath: f.model, Pipeline: pcfg, Metrics: metrics,
+		Registry:   reg,
 		JSONMirror: f.json, Log: log})
 	if err != nil {
 		return err

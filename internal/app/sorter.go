@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/spikestream/spikestream/pipeline"
@@ -23,8 +24,9 @@ type SorterConfig struct {
 	Method       Method       // learned or baseline components
 	ModelPath    string       // checkpoint replacing the shipped detector or embedder ("" none)
 	Pipeline     pipeline.Config
-	Metrics      *pipeline.Metrics // nil: unregistered
-	JSONMirror   bool              // also publish events as JSON
+	Metrics      *pipeline.Metrics     // nil: unregistered
+	Registry     prometheus.Registerer // if set, bus counters are exported here too
+	JSONMirror   bool                  // also publish events as JSON
 	Log          *zap.Logger
 }
 
@@ -63,6 +65,12 @@ func NewSorter(ctx context.Context, conn *stream.Conn, cfg SorterConfig) (*Sorte
 		return nil, fmt.Errorf("subscribe frames: %w", err)
 	}
 	s.cfg = cfg
+	if cfg.Registry != nil {
+		if err := registerStreamMetrics(cfg.Registry, cfg.Stream, s); err != nil {
+			s.sub.Close()
+			return nil, fmt.Errorf("register bus metrics: %w", err)
+		}
+	}
 	if cfg.SampleRateHz != 0 {
 		if err := s.build(cfg.SampleRateHz); err != nil {
 			s.sub.Close()

@@ -76,7 +76,27 @@ func (p *EventPublisher) publishBatch(ev []SpikeEvent) error {
 	p.batches.Add(1)
 	p.spikes.Add(uint64(len(ev)))
 	if p.opt.JSONMirror {
-		return p.publishJSON(p.subj.SpikesJSON, &p.batch)
+		return p.publishSpikesJSON(p.batch)
+	}
+	return nil
+}
+
+// publishSpikesJSON mirrors b as JSON, halving it until each part fits the payload limit;
+// the parts share b.Seq.
+func (p *EventPublisher) publishSpikesJSON(b SpikeBatch) error {
+	js, err := json.Marshal(&b)
+	if err != nil {
+		return fmt.Errorf("publish json on %s: %w", p.subj.SpikesJSON, err)
+	}
+	if int64(len(js)) > p.c.nc.MaxPayload() && len(b.Spikes) > 1 {
+		half := len(b.Spikes) / 2
+		if err := p.publishSpikesJSON(SpikeBatch{Seq: b.Seq, Spikes: b.Spikes[:half]}); err != nil {
+			return err
+		}
+		return p.publishSpikesJSON(SpikeBatch{Seq: b.Seq, Spikes: b.Spikes[half:]})
+	}
+	if err := p.c.nc.Publish(p.subj.SpikesJSON, js); err != nil {
+		return fmt.Errorf("publish json on %s: %w", p.subj.SpikesJSON, err)
 	}
 	return nil
 }

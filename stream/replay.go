@@ -216,7 +216,9 @@ func (r *replayer) finish(ctx context.Context) error {
 		return err
 	}
 	r.st.LastSeq, r.st.NextSample = r.f.Seq, r.sample
-	if err := r.c.nc.FlushWithContext(ctx); err != nil && ctx.Err() == nil {
+	fctx, cancel := withDefaultTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := r.c.nc.FlushWithContext(fctx); err != nil {
 		return fmt.Errorf("replay: flush: %w", err)
 	}
 	if r.acks == nil {

@@ -285,3 +285,24 @@ func BenchmarkPotentialNeuropixels(b *testing.B) {
 		})
 	}
 }
+
+// TestNoStimulusArtefact checks that the field is quiet before the spike: the somatic
+// pulse's currents are removed by the passive subtraction.
+func TestNoStimulusArtefact(t *testing.T) {
+	for _, class := range []string{PyramidalLarge, PyramidalSmall} {
+		s := simulated(t, class, 2)
+		if s.StimStep > s.PeakStep-30 {
+			t.Fatalf("%s: pulse at step %d is not well before the peak %d", class,
+				s.StimStep, s.PeakStep)
+		}
+		tr := potentialAt(t, s, [3]float64{0, 0, 20})
+		min, _ := trough(tr)
+		var pre float64
+		for _, v := range tr[max(s.StimStep, 0) : s.PeakStep-int(0.6/s.DtMs)] {
+			pre = max(pre, math.Abs(float64(v)))
+		}
+		if pre > 0.05*math.Abs(min) {
+			t.Errorf("%s: %.1f uV before the spike against a %.1f uV trough", class, pre, min)
+		}
+	}
+}

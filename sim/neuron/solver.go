@@ -60,8 +60,11 @@ func stimOnsetMs(o SimOptions) float64 { return max(0.5, o.PreMs-0.5) }
 //
 // The cell starts at rest. A pulse of StimMs at the soma is doubled in amplitude until the
 // somatic potential crosses 0 mV. The pulse is treated as a synaptic (membrane) current of
-// the soma, so the returned currents of a closed cell sum to zero at every step. Simulate
-// allocates all its state; it is safe to call concurrently on the same Cell.
+// the soma, so the returned currents of a closed cell sum to zero at every step. The
+// currents of the passive cell (channels frozen at rest) under the same pulse are
+// subtracted, so the sources hold the spike and not the stimulus artefact; SomaVmMV is the
+// real somatic potential. Simulate allocates all its state; it is safe to call
+// concurrently on the same Cell.
 func (c *Cell) Simulate(opt SimOptions) (*Sources, error) {
 	o, err := opt.withDefaults()
 	if err != nil {
@@ -73,6 +76,7 @@ func (c *Cell) Simulate(opt SimOptions) (*Sources, error) {
 		run := c.newRun(o, amp)
 		run.table = table
 		if peak, ok := run.fire(); ok {
+			run.subtractPassive()
 			return run.sources(peak), nil
 		}
 		amp *= 2
@@ -90,7 +94,8 @@ type run struct {
 	d, rhs []float64 // Hines system: diagonal and right-hand side
 	vOld   []float64
 	table  *gateTable // nil: exact rates (tests); set by Simulate
-	imNA   []float32 // membrane currents, [step*n + seg]
+	frozen bool       // gates stay at rest: the passive response, for leak subtraction
+	imNA   []float32  // membrane currents, [step*n + seg]
 	vSoma  []float32
 }
 
@@ -113,12 +118,7 @@ func (r *run) fire() (int, bool) {
 	giveUp := int(math.Ceil((onset + o.StimMs + 6) / o.DtMs))
 	peak, peakV := -1, math.Inf(-1)
 	for step := 0; ; step++ {
-		tMs := float64(step) * o.DtMs
-		stim := 0.0
-		if tMs >= onset && tMs < onset+o.StimMs {
-			stim = r.stimNA
-		}
-		r.step(stim)
+		r.step(r.stimAt(step))
 		if vs := r.v[0]; vs > peakV {
 			peak, peakV = step, vs
 		}
@@ -128,6 +128,30 @@ func (r *run) fire() (int, bool) {
 		if peakV <= 0 && (step > giveUp || r.subthreshold(step, onset+o.StimMs)) {
 			return 0, false
 		}
+	}
+}
+
+// stimAt returns the stimulus current during step.
+func (r *run) stimAt(step int) float64 {
+	tMs, onset := float64(step)*r.o.DtMs, stimOnsetMs(r.o)
+	if tMs >= onset && tMs < onset+r.o.StimMs {
+		return r.stimNA
+	}
+	return 0
+}
+
+// subtractPassive removes from the recorded membrane currents those of the same cell with
+// its channels frozen at rest, driven by the same pulse (leak subtraction). What remains
+// is the current the spike itself generates: the large stimulus dipole before the spike
+// cancels, and the currents still sum to zero over the cell.
+func (r *run) subtractPassive() {
+	p := r.c.newRun(r.o, r.stimNA)
+	p.frozen = true
+	for step := range len(r.vSoma) {
+		p.step(p.stimAt(step))
+	}
+	for i := range r.imNA {
+		r.imNA[i] -= p.imNA[i]
 	}
 }
 
@@ -150,11 +174,13 @@ func (r *run) step(stimNA float64) {
 	c, dt := r.c, r.o.DtMs
 	b := &c.Bio
 	n := len(r.v)
-	if r.table != nil {
+	switch {
+	case r.frozen:
+	case r.table != nil:
 		for i := range n {
 			r.table.step(&r.g[i], r.v[i])
 		}
-	} else {
+	default:
 		for i := range n {
 			r.g[i].step(r.v[i], b.VTMV, b.QNa, b.QK, dt)
 		}

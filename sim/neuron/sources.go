@@ -1,5 +1,7 @@
 package neuron
 
+import "math"
+
 // Sources is one simulated action potential as current sources: the transmembrane current
 // of every segment over a window around the somatic peak. Coordinates are in the cell's
 // frame relative to the soma centre. A Sources is immutable once returned and safe for
@@ -13,6 +15,8 @@ type Sources struct {
 	DtMs       float64     // step of CurrentsNA and SomaVmMV
 	PeakStep   int         // step of the somatic AP peak
 	SomaVmMV   []float32   // somatic membrane potential over the window, mV
+	StimNA     float64     // amplitude of the somatic current pulse that fired the cell
+	StimStep   int         // step of the pulse onset (may be negative: before the window)
 }
 
 // NumSteps returns the number of time steps in the window.
@@ -33,7 +37,8 @@ func (r *run) sources(peak int) *Sources {
 	// Output step k averages raw steps centred on peak + (k-pre)*factor.
 	first := peak - pre*factor - factor/2
 	s := &Sources{Class: c.Class, DtMs: o.OutDtMs, PeakStep: pre,
-		CurrentsNA: make([][]float32, n), SomaVmMV: make([]float32, total)}
+		CurrentsNA: make([][]float32, n), SomaVmMV: make([]float32, total), StimNA: r.stimNA,
+		StimStep: int(math.Floor((stimOnsetMs(o)/o.DtMs - float64(first)) / float64(factor)))}
 	steps := len(r.vSoma)
 	for k := range total {
 		s.SomaVmMV[k] = avgWindow(r.vSoma, first+k*factor, factor, 1, 0, steps)
@@ -92,7 +97,7 @@ func (s *Sources) Merged(maxLenUm float64) *Sources {
 		}
 	}
 	out := &Sources{Class: s.Class, DtMs: s.DtMs, PeakStep: s.PeakStep,
-		SomaVmMV: s.SomaVmMV}
+		SomaVmMV: s.SomaVmMV, StimNA: s.StimNA, StimStep: s.StimStep}
 	group := make([]int, n)
 	var lengthUm []float64
 	for i := range n {

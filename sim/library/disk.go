@@ -22,11 +22,14 @@ type diskCell struct {
 	DtMs       float64
 	PeakStep   int
 	SomaVmMV   []float32
+	StimNA     float64
+	StimStep   int
 }
 
 func toDisk(s *neuron.Sources) diskCell {
 	n := s.NumSegments()
 	d := diskCell{Class: s.Class, DtMs: s.DtMs, PeakStep: s.PeakStep, SomaVmMV: s.SomaVmMV,
+		StimNA: s.StimNA, StimStep: s.StimStep,
 		Start: make([][3]float32, n), End: make([][3]float32, n), Parent: make([]int32, n),
 		Kind: s.Kind, ScaleNA: make([]float32, n), Deltas: make([][]int16, n)}
 	for i := range n {
@@ -74,7 +77,7 @@ func fromDisk(d diskCell) (*neuron.Sources, error) {
 		return nil, errors.New("segment arrays differ in length")
 	}
 	s := &neuron.Sources{Class: d.Class, DtMs: d.DtMs, PeakStep: d.PeakStep,
-		SomaVmMV: d.SomaVmMV, Kind: d.Kind, Start: make([][3]float64, n),
+		SomaVmMV: d.SomaVmMV, StimNA: d.StimNA, StimStep: d.StimStep, Kind: d.Kind, Start: make([][3]float64, n),
 		End: make([][3]float64, n), Parent: make([]int, n), CurrentsNA: make([][]float32, n)}
 	for i := range n {
 		if !finite32(d.ScaleNA[i]) {

@@ -3,9 +3,11 @@ package library
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,6 +62,36 @@ func TestBadConfig(t *testing.T) {
 	for _, cfg := range []Config{{N: 0}, {N: 2, Classes: []string{"purkinje"}}} {
 		if _, err := Build(context.Background(), cfg); !errors.Is(err, ErrBadConfig) {
 			t.Errorf("%+v: err = %v, want ErrBadConfig", cfg, err)
+		}
+	}
+}
+
+func TestReadRejectsGarbage(t *testing.T) {
+	for _, data := range []string{"", "not a library", "\x00\x01\x02"} {
+		if _, err := Read(strings.NewReader(data)); !errors.Is(err, ErrBadFile) {
+			t.Errorf("%q: err = %v, want ErrBadFile", data, err)
+		}
+	}
+}
+
+func TestQuantiseRoundTrip(t *testing.T) {
+	x := []float32{0, 1.5, -3.25, 1e-4, 2.75, -0.001}
+	scale, q := quantise(x)
+	y := dequantise(scale, q)
+	for i := range x {
+		if math.Abs(float64(x[i]-y[i])) > 0.5*float64(scale)+1e-9 {
+			t.Errorf("sample %d: %g became %g (step %g)", i, x[i], y[i], scale)
+		}
+	}
+}
+
+// BenchmarkBuild measures building a small library on all CPUs; multiply ns/op by
+// N/8 to estimate larger libraries (the work is per cell and independent).
+func BenchmarkBuild(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Build(context.Background(), Config{N: 8, Seed: 5}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

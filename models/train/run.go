@@ -273,6 +273,10 @@ func save(path string, c *models.Checkpoint) error {
 		return fmt.Errorf("save %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save %s: %w", path, err)
+	}
 	if err := models.Encode(tmp, c); err != nil {
 		tmp.Close()
 		return fmt.Errorf("save %s: %w", path, err)

@@ -1,0 +1,124 @@
+package models
+
+import (
+	"encoding/json"
+	"flag"
+	"math"
+	"os"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/shipped_outputs.json from the shipped weights")
+
+// shippedOutputs are the shipped models' outputs on fixed snippets, recorded when the
+// weights were committed.
+type shippedOutputs struct {
+	Detector [][]float32 `json:"detector"`
+	Embedder [][]float32 `json:"embedder"`
+	PCA      [][]float32 `json:"pca"`
+}
+
+// fixedSnippets are the fixed inputs: tetrode, Neuropixels-like and 20/30 kHz cases.
+func fixedSnippets() []any {
+	return []any{spikeSnippet(4, 30000, 80), spikeSnippet(12, 30000, 150),
+		spikeSnippet(8, 20000, 40), spikeSnippet(6, 25000, 300)}
+}
+
+func TestShippedWeightsReproduce(t *testing.T) {
+	d, err := DefaultDetector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := DefaultEmbedder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := DefaultPCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got shippedOutputs
+	for _, s := range fixedSnippets() {
+		got.Detector = append(got.Detector, outputOf(d, s))
+		got.Embedder = append(got.Embedder, outputOf(e, s))
+		got.PCA = append(got.PCA, outputOf(p, s))
+	}
+	const path = "testdata/shipped_outputs.json"
+	if *update {
+		b, _ := json.MarshalIndent(got, "", " ")
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want shippedOutputs
+	if err := json.Unmarshal(b, &want); err != nil {
+		t.Fatal(err)
+	}
+	compareOutputs(t, "detector", got.Detector, want.Detector)
+	compareOutputs(t, "embedder", got.Embedder, want.Embedder)
+	compareOutputs(t, "pca", got.PCA, want.PCA)
+}
+
+func compareOutputs(t *testing.T, name string, got, want [][]float32) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d outputs recorded, %d computed", name, len(want), len(got))
+	}
+	for i := range got {
+		for j := range got[i] {
+			if d := math.Abs(float64(got[i][j] - want[i][j])); d > 1e-5 {
+				t.Fatalf("%s snippet %d value %d: %g, recorded %g", name, i, j, got[i][j],
+					want[i][j])
+			}
+		}
+	}
+}
+
+func TestShippedHeaders(t *testing.T) {
+	d, err := DefaultDetector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := DefaultEmbedder()
+	p, _ := DefaultPCA()
+	for _, h := range []Header{d.Header(), e.Header(), p.Header()} {
+		if h.Training == nil || h.Training.Source != "sim" || h.Training.Created == "" {
+			t.Errorf("%s: provenance missing: %+v", h.Kind, h.Training)
+		}
+	}
+	if th := d.Threshold(); !(th > 0 && th < 1) {
+		t.Errorf("detector threshold %g not in (0, 1)", th)
+	}
+	if e.Dim() != 16 || p.Dim() != 16 {
+		t.Errorf("dims: embedder %d, pca %d, want 16", e.Dim(), p.Dim())
+	}
+}
+
+func BenchmarkShippedDetector(b *testing.B) {
+	d, err := DefaultDetector()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := spikeSnippet(12, 30000, 100)
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Score(s)
+	}
+}
+
+func BenchmarkShippedEmbedder(b *testing.B) {
+	e, err := DefaultEmbedder()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := spikeSnippet(12, 30000, 100)
+	out := make([]float32, e.Dim())
+	b.ReportAllocs()
+	for b.Loop() {
+		e.Embed(s, out)
+	}
+}

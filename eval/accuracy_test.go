@@ -151,4 +151,3 @@ func TestIDStabilityRejects(t *testing.T) {
 		}
 	}
 }
-

@@ -17,6 +17,7 @@ type diskCell struct {
 	Start, End [][3]float32
 	Parent     []int32
 	Kind       []neuron.SegKind
+	DiamUm     []float32 // empty when the Sources had none
 	ScaleNA    []float32 // nA per quantisation step, per segment
 	Deltas     [][]int16 // [segment][step] differences of the quantised current
 	DtMs       float64
@@ -35,6 +36,9 @@ func toDisk(s *neuron.Sources) diskCell {
 	for i := range n {
 		d.Start[i], d.End[i] = to32(s.Start[i]), to32(s.End[i])
 		d.Parent[i] = int32(s.Parent[i])
+		if s.DiamUm != nil {
+			d.DiamUm = append(d.DiamUm, float32(s.DiamUm[i]))
+		}
 		d.ScaleNA[i], d.Deltas[i] = quantise(s.CurrentsNA[i])
 	}
 	return d
@@ -73,7 +77,7 @@ func dequantise(scale float32, deltas []int16) []float32 {
 func fromDisk(d diskCell) (*neuron.Sources, error) {
 	n := len(d.Start)
 	if len(d.End) != n || len(d.Parent) != n || len(d.Kind) != n || len(d.ScaleNA) != n ||
-		len(d.Deltas) != n {
+		len(d.Deltas) != n || (len(d.DiamUm) != 0 && len(d.DiamUm) != n) {
 		return nil, errors.New("segment arrays differ in length")
 	}
 	s := &neuron.Sources{Class: d.Class, DtMs: d.DtMs, PeakStep: d.PeakStep,
@@ -85,6 +89,9 @@ func fromDisk(d diskCell) (*neuron.Sources, error) {
 		}
 		s.Start[i], s.End[i] = to64(d.Start[i]), to64(d.End[i])
 		s.Parent[i] = int(d.Parent[i])
+		if len(d.DiamUm) == n {
+			s.DiamUm = append(s.DiamUm, float64(d.DiamUm[i]))
+		}
 		s.CurrentsNA[i] = dequantise(d.ScaleNA[i], d.Deltas[i])
 	}
 	return s, nil

@@ -17,8 +17,9 @@ import (
 )
 
 // Version is the version of the library contents and file format; a cache file of another
-// version is rebuilt. 2: stimulus artefact removed from the sources.
-const Version = 2
+// version is rebuilt. 2: stimulus artefact removed from the sources;
+// 3: segment diameters stored.
+const Version = 3
 
 // ErrBadConfig is returned, wrapped with detail, for a Config that cannot be built.
 var ErrBadConfig = errors.New("bad library config")

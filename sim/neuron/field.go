@@ -14,9 +14,10 @@ var ErrBadProjection = errors.New("bad projection")
 // SigmaSPerM is the default extracellular conductivity of grey matter, S/m.
 const SigmaSPerM = 0.3
 
-// MinDistanceUm is the closest distance between a contact and a segment's axis that
-// Potential uses; nearer contacts see the potential at this distance. It keeps the field
-// finite where a contact would lie inside the cell.
+// MinDistanceUm is the closest distance between a contact and a segment that Potential
+// uses (or the segment's radius, when Sources.DiamUm gives it and it is larger); nearer
+// contacts see the potential at that distance. It keeps the field finite where a contact
+// would lie inside the cell.
 const MinDistanceUm = 5.0
 
 // pointSourceUm is the segment length below which Potential uses the point-source formula.
@@ -96,7 +97,7 @@ func UniformRotation(rng *rand.Rand) Rotation {
 //
 // Each segment is a line source with its current spread evenly along it (a point source
 // at its midpoint when shorter than 0.5 um); distances to the segment's axis below
-// MinDistanceUm are clamped. dst must have one row per contact, each NumSteps long; rows
+// MinDistanceUm (or the segment radius) are clamped. dst must have one row per contact, each NumSteps long; rows
 // are overwritten. Potential allocates one coefficient row per call and is safe to call
 // concurrently on the same Sources with different dst.
 func (s *Sources) Potential(contactsUm [][3]float64, somaUm [3]float64, rot Rotation,
@@ -180,10 +181,11 @@ func (s *Sources) mix4(coef []float32, o0, o1, o2, o3 []float32) {
 
 // lineSeg is a segment placed in probe coordinates.
 type lineSeg struct {
-	a    [3]float64 // start
-	u    [3]float64 // unit direction
-	lUm  float64    // length
-	midA [3]float64 // midpoint, for point sources
+	a     [3]float64 // start
+	u     [3]float64 // unit direction
+	lUm   float64    // length
+	midA  [3]float64 // midpoint, for point sources
+	minUm float64    // closest distance used
 }
 
 func (s *Sources) placed(somaUm [3]float64, rot Rotation) []lineSeg {
@@ -192,7 +194,11 @@ func (s *Sources) placed(somaUm [3]float64, rot Rotation) []lineSeg {
 		a := add(rot.Apply(s.Start[i]), somaUm)
 		b := add(rot.Apply(s.End[i]), somaUm)
 		l := dist(a, b)
-		geo[i] = lineSeg{a: a, u: unit(sub(b, a)), lUm: l, midA: lerp(a, b, 0.5)}
+		geo[i] = lineSeg{a: a, u: unit(sub(b, a)), lUm: l, midA: lerp(a, b, 0.5),
+			minUm: MinDistanceUm}
+		if i < len(s.DiamUm) {
+			geo[i].minUm = max(MinDistanceUm, s.DiamUm[i]/2)
+		}
 	}
 	return geo
 }
@@ -203,14 +209,14 @@ func (s *Sources) placed(somaUm [3]float64, rot Rotation) []lineSeg {
 // than MinDistanceUm to the segment is moved out to that distance (by enlarging rho).
 func (g *lineSeg) inverseDistance(p [3]float64) float64 {
 	if g.lUm < pointSourceUm {
-		return 1 / max(dist(p, g.midA), MinDistanceUm)
+		return 1 / max(dist(p, g.midA), g.minUm)
 	}
 	d := sub(p, g.a)
 	h := dot(d, g.u)
 	rho2 := max(dot(d, d)-h*h, 0)
 	beyond := max(-h, h-g.lUm, 0) // axial distance past the nearer end
-	if beyond*beyond+rho2 < MinDistanceUm*MinDistanceUm {
-		rho2 = MinDistanceUm*MinDistanceUm - beyond*beyond
+	if beyond*beyond+rho2 < g.minUm*g.minUm {
+		rho2 = g.minUm*g.minUm - beyond*beyond
 	}
 	return lineIntegral(h, rho2, g.lUm) / g.lUm
 }

@@ -11,6 +11,7 @@ type Sources struct {
 	Start, End [][3]float64 // segment endpoints relative to the soma centre, um
 	Parent     []int        // parent segment index, -1 for the soma
 	Kind       []SegKind
+	DiamUm     []float64   // segment diameters, um; optional (nil: Potential uses MinDistanceUm)
 	CurrentsNA [][]float32 // [segment][step] outward transmembrane current, nA
 	DtMs       float64     // step of CurrentsNA and SomaVmMV
 	PeakStep   int         // step of the somatic AP peak
@@ -74,8 +75,9 @@ func (s *Sources) setGeometry(m *Morphology) {
 	centre := lerp(soma.Start, soma.End, 0.5)
 	n := len(m.Segments)
 	s.Start, s.End = make([][3]float64, n), make([][3]float64, n)
-	s.Parent, s.Kind = make([]int, n), make([]SegKind, n)
+	s.Parent, s.Kind, s.DiamUm = make([]int, n), make([]SegKind, n), make([]float64, n)
 	for i, seg := range m.Segments {
+		s.DiamUm[i] = seg.DiamUm
 		s.Start[i] = sub(seg.Start, centre)
 		s.End[i] = sub(seg.End, centre)
 		s.Parent[i] = seg.Parent
@@ -108,6 +110,10 @@ func (s *Sources) Merged(maxLenUm float64) *Sources {
 			g := group[p]
 			group[i] = g
 			out.End[g] = s.End[i]
+			if s.DiamUm != nil {
+				out.DiamUm[g] = (out.DiamUm[g]*lengthUm[g] + s.DiamUm[i]*segUm) /
+					max(lengthUm[g]+segUm, 1e-9)
+			}
 			lengthUm[g] += segUm
 			addInto(out.CurrentsNA[g], s.CurrentsNA[i])
 			continue
@@ -121,6 +127,9 @@ func (s *Sources) Merged(maxLenUm float64) *Sources {
 		out.End = append(out.End, s.End[i])
 		out.Parent = append(out.Parent, parent)
 		out.Kind = append(out.Kind, s.Kind[i])
+		if s.DiamUm != nil {
+			out.DiamUm = append(out.DiamUm, s.DiamUm[i])
+		}
 		out.CurrentsNA = append(out.CurrentsNA, slicesClone(s.CurrentsNA[i]))
 		lengthUm = append(lengthUm, segUm)
 	}

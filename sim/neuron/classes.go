@@ -115,18 +115,18 @@ func pyramidalSmall(rng *rand.Rand) (*Morphology, Biophysics) {
 
 func fsInterneuron(rng *rand.Rand) (*Morphology, Biophysics) {
 	g := &grower{m: &Morphology{}, rng: rng}
-	g.addSoma(uniform(rng, 12, 16))
+	g.addSoma(uniform(rng, 14, 19))
 	g.stellate(5+rng.Intn(4), uniform(rng, 120, 220), uniform(rng, 1.2, 1.8))
 	g.axon(uniform(rng, 0.9, 1.2), 250)
-	return g.m, interneuronBio(rng, 2.5, 4.5, 1.5, 1.5)
+	return g.m, interneuronBio(rng, 2.5, 4.5, 2, 2)
 }
 
 func rsInterneuron(rng *rand.Rand) (*Morphology, Biophysics) {
 	g := &grower{m: &Morphology{}, rng: rng}
-	g.addSoma(uniform(rng, 10, 14))
-	g.bipolar(uniform(rng, 200, 350), uniform(rng, 1.5, 2), 1+rng.Intn(3))
+	g.addSoma(uniform(rng, 12, 16))
+	g.bipolar(uniform(rng, 200, 350), uniform(rng, 2.2, 3), 2+rng.Intn(3))
 	g.axon(uniform(rng, 0.8, 1.1), 250)
-	return g.m, interneuronBio(rng, 1.4, 1.5, 1, 1)
+	return g.m, interneuronBio(rng, 1.4, 1.5, 1.3, 1.2)
 }
 
 // apical grows a trunk along +y with oblique side branches and a terminal tuft.

@@ -26,20 +26,23 @@ const magic = "spikestream-template-library"
 
 // header starts every library file.
 type header struct {
-	Magic   string
-	Version int
-	Config  Config
+	Magic        string
+	Version      int
+	ModelVersion int
+	Config       Config
 }
 
 // CacheKey returns the file name under which LoadOrBuild caches the library of cfg
-// (defaults filled in): "library-v<Version>-<16 hex digits of a hash of cfg>.gob.z".
+// (defaults filled in): "library-v<Version>-<16 hex digits of a hash of cfg and
+// neuron.ModelVersion>.gob.z".
 func CacheKey(cfg Config) (string, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return "", fmt.Errorf("cache key: %w", err)
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "v%d|n%d|s%d|%q|", Version, cfg.N, cfg.Seed, cfg.Classes)
+	fmt.Fprintf(h, "v%d|m%d|n%d|s%d|%q|", Version, neuron.ModelVersion, cfg.N, cfg.Seed,
+		cfg.Classes)
 	for _, f := range []float64{cfg.DtMs, cfg.MergeUm, cfg.PreMs, cfg.PostMs} {
 		h.Write(binary.LittleEndian.AppendUint64(nil, math.Float64bits(f)))
 	}
@@ -101,7 +104,8 @@ func (l *Library) Write(w io.Writer) error {
 		return fmt.Errorf("write library: %w", err)
 	}
 	enc := gob.NewEncoder(zw)
-	if err := enc.Encode(header{Magic: magic, Version: Version, Config: l.cfg}); err != nil {
+	if err := enc.Encode(header{Magic: magic, Version: Version,
+		ModelVersion: neuron.ModelVersion, Config: l.cfg}); err != nil {
 		return fmt.Errorf("write library header: %w", err)
 	}
 	disk := make([]diskCell, len(l.cells))
@@ -138,9 +142,9 @@ func Read(r io.Reader) (*Library, error) {
 	if err := dec.Decode(&h); err != nil {
 		return nil, fmt.Errorf("%w: header: %w", ErrBadFile, err)
 	}
-	if h.Magic != magic || h.Version != Version {
-		return nil, fmt.Errorf("%w: magic %q version %d, want version %d",
-			ErrBadFile, h.Magic, h.Version, Version)
+	if h.Magic != magic || h.Version != Version || h.ModelVersion != neuron.ModelVersion {
+		return nil, fmt.Errorf("%w: magic %q version %d model %d, want version %d model %d",
+			ErrBadFile, h.Magic, h.Version, h.ModelVersion, Version, neuron.ModelVersion)
 	}
 	var disk []diskCell
 	if err := dec.Decode(&disk); err != nil {

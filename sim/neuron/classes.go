@@ -6,6 +6,10 @@ import (
 	"slices"
 )
 
+// ModelVersion changes whenever RandomCell or Simulate give different results for the same
+// inputs (new parameters, morphologies or numerics); caches of simulated cells key on it.
+const ModelVersion = 2
+
 // Cell class names accepted by RandomCell.
 const (
 	PyramidalLarge = "pyramidal-large"

@@ -95,3 +95,31 @@ func BenchmarkBuild(b *testing.B) {
 		}
 	}
 }
+
+// TestCellsStayClosed checks that merging and 16-bit storage keep each library cell a
+// closed current system (currents sum to about zero at every step) with a real spike.
+func TestCellsStayClosed(t *testing.T) {
+	lib, err := Build(context.Background(), Config{N: 6, Seed: 21})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range lib.Len() {
+		s := lib.Cell(i)
+		var worst, peak float64
+		for k := range s.NumSteps() {
+			var sum float64
+			for _, cur := range s.CurrentsNA {
+				sum += float64(cur[k])
+				peak = max(peak, math.Abs(float64(cur[k])))
+			}
+			worst = max(worst, math.Abs(sum))
+		}
+		if worst > 1e-3*peak {
+			t.Errorf("cell %d (%s): currents sum to %.3g nA, peak %.3g nA", i, s.Class,
+				worst, peak)
+		}
+		if v := s.SomaVmMV[s.PeakStep]; v < 0 || s.DtMs != 0.02 {
+			t.Errorf("cell %d: somatic peak %.1f mV, dt %g ms", i, v, s.DtMs)
+		}
+	}
+}

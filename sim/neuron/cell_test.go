@@ -211,3 +211,35 @@ func BenchmarkSimulate(b *testing.B) {
 		})
 	}
 }
+
+// TestSpikeStartsInAIS checks the physiology the AIS sodium density is there for: the
+// spike crosses 0 mV in the axon initial segment before it does in the soma.
+func TestSpikeStartsInAIS(t *testing.T) {
+	for _, class := range Classes() {
+		c, _ := RandomCell(class, rand.New(rand.NewSource(12)))
+		s, err := c.Simulate(SimOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _ := SimOptions{}.withDefaults()
+		r := c.newRun(o, s.StimNA)
+		r.table = newGateTable(c.Bio.VTMV, c.Bio.QNa, c.Bio.QK, o.DtMs)
+		aisStep, somaStep := -1, -1
+		for step := 0; somaStep < 0 && step < 2000; step++ {
+			r.step(r.stimAt(step))
+			for i, seg := range c.Morphology.Segments {
+				if seg.Kind == AIS && r.v[i] > 0 && aisStep < 0 {
+					aisStep = step
+				}
+			}
+			if r.v[0] > 0 {
+				somaStep = step
+			}
+		}
+		t.Logf("%s: AIS crosses 0 mV at step %d, soma at %d", class, aisStep, somaStep)
+		if aisStep < 0 || somaStep < 0 || aisStep >= somaStep {
+			t.Errorf("%s: AIS at step %d, soma at step %d; want the AIS first",
+				class, aisStep, somaStep)
+		}
+	}
+}

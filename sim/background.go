@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 )
@@ -34,7 +35,13 @@ func (s *simState) buildNoise(ctx context.Context) (*noiseBlock, error) {
 		return nil, err
 	}
 	combineNoise(mixed, bg, rows, chans, s.cfg.NoiseUV)
-	return &noiseBlock{data: mixed, lenS: rows, channels: chans}, nil
+	q := make([]int16, len(mixed))
+	clipped := quantiseTo(q, mixed, float32(1/s.cfg.UVPerBit))
+	if clipped > 0 {
+		return nil, fmt.Errorf("%w: noise of %v uV saturates int16 at %v uV per bit",
+			ErrBadConfig, s.cfg.NoiseUV, s.cfg.UVPerBit)
+	}
+	return &noiseBlock{data: q, lenS: rows, channels: chans}, nil
 }
 
 // combineNoise sets noise = gBg*bg + g[c]*noise, with gains that give each channel

@@ -19,7 +19,7 @@ const (
 
 	MinSampleRateHz = 10000
 	MaxSampleRateHz = 50000
-	MaxDriftUm      = 500  // |DriftUm| and the sum of jumps are limited to this
+	MaxDriftUm      = 500     // |DriftUm| and the sum of jumps are limited to this
 	MaxOutputBytes  = 8 << 30 // int16 output larger than this is refused
 
 	// neuronDensityPerUm3 is the cortical neuron density (about 1e5 per mm^3) that bounds

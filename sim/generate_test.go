@@ -17,7 +17,7 @@ func genFixture(t testing.TB, cfg Config) *Recording {
 	if err := validate(cfg); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := generate(context.Background(), cfg, fixtureLibrary())
+	rec, err := generate(context.Background(), cfg, fixtureLibrary(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,9 +11,11 @@ import (
 )
 
 // Noise model. Background noise is built once per recording as a block of a few hundred
-// ms (all channels, float32), and the recording reads it back in windowed segments at
-// random offsets (overlap-add with sine/cosine windows, whose squares sum to one, so the
-// variance and spectrum are kept while the block never visibly repeats). The block holds:
+// ms (all channels), quantised to the output's int16 steps, and the recording reads it
+// back in segments of noiseSegment samples taken at random offsets, each cross-faded into
+// the next over noiseFade samples with sine/cosine weights (whose squares sum to one, so
+// the variance is kept). Outside the fades a segment is a plain copy, which keeps
+// synthesis at memory speed. The block holds:
 //   - 1/f-like coloured noise: white noise through a sum of one-pole low-passes with
 //     corners at 300, 900, 2700 and 8100 Hz weighted by 1/sqrt(corner) (a pink slope
 //     above 300 Hz, flat below), plus a white floor;
@@ -28,19 +30,21 @@ const (
 	noiseMaxNeighbour = 12   // nor do more than this many, nearest first
 	noiseCommonW      = 0.15 // weight of the component common to all channels
 	noiseWhiteFloor   = 0.2  // weight of the white floor relative to the first pole
-	noiseBlockBytes   = 32 << 20
+	noiseBlockBytes   = 16 << 20
 	noiseMinBlock     = 1 << 13
 	noiseMaxBlock     = 1 << 17
-	noiseHop          = 512 // samples per overlap-add window half; also the chunk length
+	noiseSegment      = 2048 // samples read from one random offset, fade included
+	noiseFade         = 64   // samples of cross-fade at the end of each segment
+	synthChunk        = 512  // samples rendered by one task
 	amplifierHz       = 7500
 )
 
 var pinkCornersHz = [...]float64{300, 900, 2700, 8100}
 
 // noiseBlock is a circular block of background noise, lenS samples x channels,
-// interleaved by sample, in uV.
+// interleaved by sample, in output steps (uV / UVPerBit, rounded).
 type noiseBlock struct {
-	data     []float32
+	data     []int16
 	lenS     int
 	channels int
 }
@@ -51,7 +55,7 @@ func amplifierCornerHz(fs float64) float64 { return math.Min(amplifierHz, 0.4*fs
 
 // noiseBlockLen returns a power of two that keeps the block under noiseBlockBytes.
 func noiseBlockLen(channels int) int {
-	n := noiseBlockBytes / (4 * max(channels, 1))
+	n := noiseBlockBytes / (2 * max(channels, 1))
 	n = 1 << (bits.Len(uint(n)) - 1)
 	return min(max(n, noiseMinBlock), noiseMaxBlock)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"slices"
-	"sync"
 	"sync/atomic"
 )
 
@@ -68,139 +67,143 @@ type synth struct {
 	events  []event
 	noise   *noiseBlock
 	out     []int16
+	scale   float32 // output steps per uV
 	clipped atomic.Int64
-	cosW    []float32
-	sinW    []float32
-	pool    sync.Pool
+	fadeOut []float32
+	fadeIn  []float32
 }
 
 // synthesize renders the recording chunk by chunk on all CPUs. Chunk k's samples depend
 // only on the seed and k, so the output does not depend on the number of workers.
 func (s *simState) synthesize(ctx context.Context, units []unitModel, evs []event,
-	noise *noiseBlock) ([]int16, int64, error) {
-	chans := s.cfg.Probe.NumChannels()
-	sy := &synth{s: s, units: units, events: evs, noise: noise,
-		out: make([]int16, s.nSamples*chans)}
-	sy.cosW, sy.sinW = overlapWindows(noiseHop)
-	sy.pool.New = func() any { b := make([]float32, noiseHop*chans); return &b }
-	nChunks := (s.nSamples + noiseHop - 1) / noiseHop
+	noise *noiseBlock, buf []int16) ([]int16, int64, error) {
+	sy := newSynth(s, units, evs, noise, buf)
+	nChunks := (s.nSamples + synthChunk - 1) / synthChunk
 	err := parallelFor(ctx, nChunks, sy.chunk)
 	return sy.out, sy.clipped.Load(), err
 }
 
-// overlapWindows returns the cosine (fading out) and sine (fading in) halves of the
-// overlap-add window; cos^2 + sin^2 = 1 at every sample.
-func overlapWindows(hop int) (cosW, sinW []float32) {
-	cosW, sinW = make([]float32, hop), make([]float32, hop)
-	for u := range hop {
-		a := math.Pi * (float64(u) + 0.5) / float64(2*hop)
-		cosW[u], sinW[u] = float32(math.Cos(a)), float32(math.Sin(a))
+// newSynth prepares the synthesis; the output reuses buf when it is large enough.
+func newSynth(s *simState, units []unitModel, evs []event, noise *noiseBlock,
+	buf []int16) *synth {
+	n := s.nSamples * noise.channels
+	out := buf[:0]
+	if cap(buf) < n {
+		out = make([]int16, n)
 	}
-	return cosW, sinW
+	sy := &synth{s: s, units: units, events: evs, noise: noise, out: out[:n],
+		scale: float32(1 / s.cfg.UVPerBit)}
+	sy.fadeOut, sy.fadeIn = make([]float32, noiseFade), make([]float32, noiseFade)
+	for u := range noiseFade {
+		a := math.Pi * (float64(u) + 0.5) / float64(2*noiseFade)
+		sy.fadeOut[u], sy.fadeIn[u] = float32(math.Cos(a)), float32(math.Sin(a))
+	}
+	return sy
 }
 
-// chunk renders samples [k*noiseHop, (k+1)*noiseHop) into the output.
+// chunk renders samples [k*synthChunk, (k+1)*synthChunk) into the output: the noise
+// first, then the spikes added in place.
 func (sy *synth) chunk(k int) {
 	chans := sy.noise.channels
-	t0 := k * noiseHop
-	n := min(noiseHop, sy.s.nSamples-t0)
-	bp := sy.pool.Get().(*[]float32)
-	acc := (*bp)[:n*chans]
-	sy.addNoise(acc, k, n)
-	sy.addSpikes(acc, int64(t0), n)
-	clipped := quantise(sy.out[t0*chans:(t0+n)*chans], acc, float32(1/sy.s.cfg.UVPerBit))
-	sy.clipped.Add(clipped)
-	sy.pool.Put(bp)
-}
-
-// segment returns the block offset and sign of overlap-add segment j.
-func (sy *synth) segment(j int) (int, float32) {
-	h := mix64(uint64(sy.s.cfg.Seed)*0x9e3779b97f4a7c15 ^ uint64(j) ^ tagSegments<<60)
-	sign := float32(1)
-	if h>>63 == 1 {
-		sign = -1
-	}
-	return int(h) & (sy.noise.lenS - 1), sign
-}
-
-// addNoise writes chunk k's noise (n samples) into acc: the fading half of segment k plus
-// the rising half of segment k+1.
-func (sy *synth) addNoise(acc []float32, k, n int) {
-	chans, mask := sy.noise.channels, sy.noise.lenS-1
-	oA, sA := sy.segment(k)
-	oB, sB := sy.segment(k + 1)
-	data := sy.noise.data
+	t0 := k * synthChunk
+	n := min(synthChunk, sy.s.nSamples-t0)
+	out := sy.out[t0*chans : (t0+n)*chans]
 	for u := range n {
-		ia, ib := (oA+noiseHop+u)&mask, (oB+u)&mask
-		ra := data[ia*chans : ia*chans+chans]
-		rb := data[ib*chans : ib*chans+chans]
-		ca, cb := sA*sy.cosW[u], sB*sy.sinW[u]
-		dst := acc[u*chans : u*chans+chans]
-		for c := range dst {
-			dst[c] = ca*ra[c] + cb*rb[c]
-		}
+		sy.noiseRow(out[u*chans:(u+1)*chans], t0+u)
+	}
+	sy.clipped.Add(sy.addSpikes(out, int64(t0), n))
+}
+
+// segmentOffset returns the block row at which noise segment j starts.
+func (sy *synth) segmentOffset(j int) int {
+	h := mix64(uint64(sy.s.cfg.Seed)*0x9e3779b97f4a7c15 ^ uint64(j) ^ tagSegments<<60)
+	return int(h) & (sy.noise.lenS - 1)
+}
+
+// noiseRow writes the noise of sample t into dst: a copy of the block row of t's segment,
+// or in the last noiseFade samples of a segment, a cross-fade into the next one.
+func (sy *synth) noiseRow(dst []int16, t int) {
+	chans, mask := sy.noise.channels, sy.noise.lenS-1
+	j, u := t/noiseSegment, t%noiseSegment
+	ia := (sy.segmentOffset(j) + u) & mask
+	ra := sy.noise.data[ia*chans : ia*chans+chans]
+	f := u - (noiseSegment - noiseFade)
+	if f < 0 {
+		copy(dst, ra)
+		return
+	}
+	ib := (sy.segmentOffset(j+1) + f) & mask
+	rb := sy.noise.data[ib*chans : ib*chans+chans]
+	ca, cb := sy.fadeOut[f], sy.fadeIn[f]
+	for c := range dst {
+		dst[c] = int16(roundF32(ca*float32(ra[c]) + cb*float32(rb[c])))
 	}
 }
 
-// addSpikes adds every event overlapping samples [t0, t0+n) into acc.
-func (sy *synth) addSpikes(acc []float32, t0 int64, n int) {
+// addSpikes adds every event overlapping samples [t0, t0+n) into out (n rows), and
+// returns the number of samples it saturated.
+func (sy *synth) addSpikes(out []int16, t0 int64, n int) int64 {
 	ts := int64(sy.s.ts)
 	chans := sy.noise.channels
 	i, _ := slices.BinarySearchFunc(sy.events, t0-ts+1, func(e event, t int64) int {
 		return cmpInt64(e.start, t)
 	})
+	var clipped int64
 	for ; i < len(sy.events) && sy.events[i].start < t0+int64(n); i++ {
 		e := sy.events[i]
-		m := &sy.units[e.unit]
+		e.a0 *= sy.scale
+		e.a1 *= sy.scale
 		k0 := max(0, t0-e.start)
 		k1 := min(ts, t0+int64(n)-e.start)
-		addEvent(acc, chans, int(e.start-t0), int(k0), int(k1), m, e)
+		clipped += addEvent(out, chans, int(e.start-t0), int(k0), int(k1), &sy.units[e.unit], e)
 	}
+	return clipped
 }
 
-// addEvent adds template rows [k0, k1) of event e, whose row 0 falls at acc row off.
-func addEvent(acc []float32, chans, off, k0, k1 int, m *unitModel, e event) {
-	t0 := m.grid[e.grid]
-	nc := len(t0.channels)
-	if e.a1 == 0 || int(e.grid)+1 >= len(m.grid) {
-		for k := k0; k < k1; k++ {
-			row := acc[(off+k)*chans:]
-			src := t0.data[k*nc : (k+1)*nc]
-			for i, c := range t0.channels {
-				row[c] += e.a0 * src[i]
-			}
-		}
-		return
+// addEvent adds template rows [k0, k1) of event e (weights in output steps), whose row 0
+// falls at out row off, saturating; it returns the number of saturated samples.
+func addEvent(out []int16, chans, off, k0, k1 int, m *unitModel, e event) int64 {
+	g0 := m.grid[e.grid]
+	nc := len(g0.channels)
+	g1 := g0
+	if e.a1 != 0 && int(e.grid)+1 < len(m.grid) {
+		g1 = m.grid[e.grid+1]
 	}
-	t1 := m.grid[e.grid+1]
-	for k := k0; k < k1; k++ {
-		row := acc[(off+k)*chans:]
-		s0, s1 := t0.data[k*nc:(k+1)*nc], t1.data[k*nc:(k+1)*nc]
-		for i, c := range t0.channels {
-			row[c] += e.a0*s0[i] + e.a1*s1[i]
-		}
-	}
-}
-
-// quantise rounds acc*scale to the nearest int16 into out, saturating, and returns the
-// number of saturated samples.
-func quantise(out []int16, acc []float32, scale float32) int64 {
 	var clipped int64
-	out = out[:len(acc)]
-	for i, v := range acc {
-		x := v * scale
-		switch {
-		case x > math.MaxInt16+0.5:
-			out[i] = math.MaxInt16
-			clipped++
-		case x < math.MinInt16-0.5:
-			out[i] = math.MinInt16
-			clipped++
-		case x >= 0:
-			out[i] = int16(x + 0.5)
-		default:
-			out[i] = int16(x - 0.5)
+	for k := k0; k < k1; k++ {
+		row := out[(off+k)*chans : (off+k+1)*chans]
+		s0, s1 := g0.data[k*nc:(k+1)*nc], g1.data[k*nc:(k+1)*nc]
+		for i, c := range g0.channels {
+			v := float32(row[c]) + e.a0*s0[i] + e.a1*s1[i]
+			if v > math.MaxInt16 || v < math.MinInt16 {
+				clipped++
+				v = max(min(v, math.MaxInt16), math.MinInt16)
+			}
+			row[c] = int16(roundF32(v))
 		}
+	}
+	return clipped
+}
+
+// roundF32 rounds x (|x| < 2^22) to the nearest integer, ties to even, without a
+// data-dependent branch: adding 1.5*2^23 leaves the integer in the low mantissa bits.
+func roundF32(x float32) int32 {
+	const magic = 12582912
+	return int32(math.Float32bits(x+magic)&0x7fffff) - 0x400000
+}
+
+// quantiseTo sets dst = round(src*scale), saturating to int16, and returns the number of
+// saturated values.
+func quantiseTo(dst []int16, src []float32, scale float32) int64 {
+	var clipped int64
+	dst = dst[:len(src)]
+	for i, v := range src {
+		x := v * scale
+		if x > math.MaxInt16 || x < math.MinInt16 {
+			clipped++
+			x = max(min(x, math.MaxInt16), math.MinInt16)
+		}
+		dst[i] = int16(roundF32(x))
 	}
 	return clipped
 }

@@ -124,11 +124,12 @@ func (s *simState) unitTemplates(m *unitModel) error {
 	if err != nil {
 		return err
 	}
-	m.ref = ref
 	if hi == lo {
-		m.grid, m.gridLo = []sparseTemplate{ref}, 0
+		m.ref = pruneChannels(ref, minTemplateUV)
+		m.grid, m.gridLo = []sparseTemplate{m.ref}, 0
 		return nil
 	}
+	m.ref = ref
 	n := int(math.Ceil((hi-lo)/driftGridUm)) + 1
 	m.gridLo = lo
 	m.grid = make([]sparseTemplate, n)
@@ -140,6 +141,41 @@ func (s *simState) unitTemplates(m *unitModel) error {
 		}
 	}
 	return nil
+}
+
+// minTemplateUV is the amplitude below which a static unit's template channels are
+// dropped: far below the noise and the quantisation step, and they are most of the cost of
+// adding spikes.
+const minTemplateUV = 0.5
+
+// pruneChannels returns t restricted to the channels whose largest absolute value is at
+// least minUV.
+func pruneChannels(t sparseTemplate, minUV float32) sparseTemplate {
+	n := len(t.channels)
+	if n == 0 {
+		return t
+	}
+	peak := make([]float32, n)
+	for k, v := range t.data {
+		peak[k%n] = max(peak[k%n], v, -v)
+	}
+	var keep []int
+	for i, p := range peak {
+		if p >= minUV {
+			keep = append(keep, i)
+		}
+	}
+	out := sparseTemplate{channels: make([]int32, len(keep))}
+	out.data = make([]float32, 0, len(keep)*len(t.data)/n)
+	for i, k := range keep {
+		out.channels[i] = t.channels[k]
+	}
+	for row := 0; row < len(t.data); row += n {
+		for _, k := range keep {
+			out.data = append(out.data, t.data[row+k])
+		}
+	}
+	return out
 }
 
 // gridPos returns the drift grid index and interpolation fraction of unit m at trace

@@ -4,22 +4,31 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// ackTracker follows the acks of the consumers of one stream, for a max-speed replayer.
-// update is called from the NATS client's goroutine, the waits from the replayer's.
+// ackTracker follows the acks of the consumers of one stream during one max-speed replay.
+// update is called from the NATS client's goroutine, the rest from the replayer's.
+//
+// A consumer's effective ack is the seq it reports when that seq belongs to this replay
+// (0 < seq <= published). Otherwise, it has taken nothing of this replay yet (a fresh
+// consumer, or one still reporting a previous recording), and its effective ack is the seq
+// published when it was first heard from: it cannot receive frames sent before it appeared,
+// so waiting for them would deadlock.
 type ackTracker struct {
-	staleNs int64
-	notify  chan struct{} // capacity 1: "an ack arrived"
+	staleNs   int64
+	notify    chan struct{} // capacity 1: "an ack arrived"
+	published atomic.Uint64 // highest seq published so far
 
 	mu        sync.Mutex
 	consumers map[uint32]consumerAck
 }
 
 type consumerAck struct {
-	seq    uint64 // latest seq acked; acks of one consumer arrive in order
-	lastNs int64  // NowNs of its latest ack
+	eff     uint64 // effective ack, see ackTracker
+	joinSeq uint64 // published seq when the consumer was first heard from
+	lastNs  int64  // NowNs of its latest ack
 }
 
 func newAckTracker(staleAfter time.Duration) *ackTracker {
@@ -29,8 +38,17 @@ func newAckTracker(staleAfter time.Duration) *ackTracker {
 
 // update records ack a received at nowNs.
 func (t *ackTracker) update(a Ack, nowNs int64) {
+	pub := t.published.Load()
 	t.mu.Lock()
-	t.consumers[a.ConsumerID] = consumerAck{seq: a.Seq, lastNs: nowNs}
+	c, seen := t.consumers[a.ConsumerID]
+	if !seen {
+		c.joinSeq = pub
+	}
+	c.lastNs, c.eff = nowNs, c.joinSeq
+	if a.Seq > 0 && a.Seq <= pub {
+		c.eff = max(a.Seq, c.joinSeq)
+	}
+	t.consumers[a.ConsumerID] = c
 	t.mu.Unlock()
 	select {
 	case t.notify <- struct{}{}:
@@ -38,7 +56,7 @@ func (t *ackTracker) update(a Ack, nowNs int64) {
 	}
 }
 
-// lowest returns the lowest acked seq over the live consumers and how many are live.
+// lowest returns the lowest effective ack over the live consumers and how many are live.
 // Stale consumers are forgotten.
 func (t *ackTracker) lowest(nowNs int64) (uint64, int) {
 	t.mu.Lock()
@@ -50,8 +68,8 @@ func (t *ackTracker) lowest(nowNs int64) (uint64, int) {
 			delete(t.consumers, id)
 			continue
 		}
-		if live == 0 || c.seq < low {
-			low = c.seq
+		if live == 0 || c.eff < low {
+			low = c.eff
 		}
 		live++
 	}

@@ -110,6 +110,7 @@ type FrameSub struct {
 	id   uint32
 
 	// Owned by the run goroutine.
+	tick        *time.Ticker
 	val         validator
 	ack         Ack
 	sinceAck    int
@@ -208,8 +209,8 @@ func (s *FrameSub) run(ctx context.Context) {
 	defer close(s.out)
 	defer func() { _ = s.sub.Unsubscribe() }()
 
-	tick := time.NewTicker(s.opt.AckInterval)
-	defer tick.Stop()
+	s.tick = time.NewTicker(s.opt.AckInterval)
+	defer s.tick.Stop()
 	s.sendAck()
 	for {
 		select {
@@ -221,7 +222,7 @@ func (s *FrameSub) run(ctx context.Context) {
 			if !s.handle(ctx, m.Data) {
 				return
 			}
-		case <-tick.C:
+		case <-s.tick.C:
 			s.housekeep()
 		}
 	}
@@ -255,21 +256,14 @@ func (s *FrameSub) handle(ctx context.Context, data []byte) bool {
 	return s.deliver(ctx, a)
 }
 
-// deliver sends a on C(), blocking while C() is full (backpressure), then acks.
+// deliver sends a on C(), blocking while C() is full (backpressure), then acks. While
+// blocked it keeps up the heartbeat acks, so a replayer knows the consumer is alive.
 func (s *FrameSub) deliver(ctx context.Context, a *Arrival) bool {
 	seq, eos := a.Frame.Seq, a.EndOfStream
 	select {
 	case s.out <- a:
 	default:
-		t0 := NowNs()
-		select {
-		case s.out <- a:
-			s.blockedNs.Add(uint64(NowNs() - t0))
-		case <-ctx.Done():
-			Release(a)
-			return false
-		case <-s.done:
-			Release(a)
+		if !s.deliverBlocking(ctx, a) {
 			return false
 		}
 	}
@@ -282,6 +276,26 @@ func (s *FrameSub) deliver(ctx context.Context, a *Arrival) bool {
 		s.sendAck()
 	}
 	return true
+}
+
+// deliverBlocking waits to send a on C(); it returns false when the FrameSub stops first.
+func (s *FrameSub) deliverBlocking(ctx context.Context, a *Arrival) bool {
+	t0 := NowNs()
+	defer func() { s.blockedNs.Add(uint64(NowNs() - t0)) }()
+	for {
+		select {
+		case s.out <- a:
+			return true
+		case <-s.tick.C:
+			s.housekeep()
+		case <-ctx.Done():
+			Release(a)
+			return false
+		case <-s.done:
+			Release(a)
+			return false
+		}
+	}
 }
 
 // sendAck publishes the highest consumed seq on the ack subject.

@@ -237,6 +237,9 @@ func (r *replayer) publish(body []byte) error {
 		return fmt.Errorf("replay: publish seq %d: %w", r.f.Seq, err)
 	}
 	r.st.Bytes += uint64(len(body))
+	if r.acks != nil {
+		r.acks.published.Store(r.f.Seq)
+	}
 	if r.opt.OnPublish != nil {
 		r.opt.OnPublish(Published{Seq: r.f.Seq, FirstSample: r.f.FirstSample,
 			Samples: r.f.SamplesPerChannel, SampleRateHz: r.f.SampleRateHz, NowNs: NowNs(),

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
@@ -301,4 +302,16 @@ func FuzzDecodeErrorEvent(f *testing.F) {
 			t.Fatalf("round trip %+v -> %+v (%v)", e, e2, err)
 		}
 	})
+}
+
+// BenchmarkSpikeBatchJSON256 is the JSON mirror's cost, for comparison with
+// BenchmarkEncodeSpikeBatch256.
+func BenchmarkSpikeBatchJSON256(b *testing.B) {
+	batch := SpikeBatch{Seq: 1, Spikes: testSpikes(256)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(&batch); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

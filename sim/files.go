@@ -18,12 +18,12 @@ import (
 
 // Files of a recording directory written by WriteDir.
 const (
-	FileSamples   = "rec.dat"        // int16 little-endian, interleaved by sample
-	FileProbe     = "probe.json"     // probeinterface JSON
-	FileMeta      = "meta.json"      // Meta
-	FileTruth     = "truth.npz"      // SpikeInterface npz sorting; unit ids = units.tsv ids
-	FileTemplates = "templates.npy"  // float32 uV, units x samples x channels
-	FileUnits     = "units.tsv"      // one row per unit, see unitColumns
+	FileSamples   = "rec.dat"       // int16 little-endian, interleaved by sample
+	FileProbe     = "probe.json"    // probeinterface JSON
+	FileMeta      = "meta.json"     // Meta
+	FileTruth     = "truth.npz"     // SpikeInterface npz sorting; unit ids = units.tsv ids
+	FileTemplates = "templates.npy" // float32 uV, units x samples x channels
+	FileUnits     = "units.tsv"     // one row per unit, see unitColumns
 	metaFormat    = "spikestream-sim-1"
 )
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/spikestream/spikestream/sorting/internal/npy"
@@ -82,6 +83,9 @@ func writeNPZTo(w io.Writer, s *Sorting) error {
 // ErrFormat. Spikes are re-ordered by time if the file does not store them so.
 func ReadNPZ(path string) (*Sorting, error) {
 	zr, err := zip.OpenReader(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read npz: %w", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read npz %s: %w: %w", path, ErrFormat, err)
 	}

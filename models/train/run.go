@@ -22,7 +22,7 @@ type GenerateFunc func(ctx context.Context, cfg sim.Config) (*sim.Recording, err
 type Config struct {
 	Generate      GenerateFunc
 	Seed          int64   // base seed: training recordings use Seed+i, validation Seed+1000+i
-	Recordings    int     // training recordings [18]
+	Recordings    int     // training recordings [24]
 	ValRecordings int     // validation recordings [3]
 	DurationS     float64 // seconds per recording [20]
 	MaxExamples   int     // candidates kept per recording [4000]
@@ -67,7 +67,7 @@ func unitsFor(name string) int {
 
 func (c *Config) withDefaults() {
 	if c.Recordings == 0 {
-		c.Recordings = 18
+		c.Recordings = 24
 	}
 	if c.ValRecordings == 0 {
 		c.ValRecordings = 3
@@ -83,7 +83,9 @@ func (c *Config) withDefaults() {
 	}
 }
 
-// simConfig returns the i-th recording's simulation settings with the given seed.
+// simConfig returns the i-th recording's simulation settings with the given seed: probes
+// cycle through ProbeNames and rates through TrainRatesHz, shifted by one every cycle so
+// that every probe meets every rate; odd recordings drift by 20-40 um.
 func simConfig(i int, seed int64, noiseUV, durS float64) (sim.Config, error) {
 	name := ProbeNames[i%len(ProbeNames)]
 	p, err := TrainProbe(name)
@@ -95,7 +97,7 @@ func simConfig(i int, seed int64, noiseUV, durS float64) (sim.Config, error) {
 		drift = 20 + float64(i%3)*10
 	}
 	return sim.Config{Probe: p, Units: unitsFor(name), DurationS: durS,
-		SampleRateHz: TrainRatesHz[(i/len(ProbeNames))%len(TrainRatesHz)], NoiseUV: noiseUV,
+		SampleRateHz: TrainRatesHz[(i+i/len(ProbeNames))%len(TrainRatesHz)], NoiseUV: noiseUV,
 		Seed: seed, DriftUm: drift}, nil
 }
 

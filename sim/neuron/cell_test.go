@@ -243,3 +243,29 @@ func TestSpikeStartsInAIS(t *testing.T) {
 		}
 	}
 }
+
+// TestFiresOnce checks that the stimulus gives exactly one spike over 20 ms: the
+// charge-balancing pulse and the weak dendritic sodium leave no plateau to refire from.
+func TestFiresOnce(t *testing.T) {
+	for _, class := range Classes() {
+		for seed := int64(1); seed <= 3; seed++ {
+			c, _ := RandomCell(class, rand.New(rand.NewSource(seed)))
+			s, err := c.Simulate(SimOptions{OutDtMs: 0.02, PostMs: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := s.SomaVmMV
+			k := s.PeakStep
+			for k < len(v) && v[k] > -30 {
+				k++
+			}
+			for ; k < len(v); k++ {
+				if v[k] > -20 {
+					t.Errorf("%s seed %d: soma at %.1f mV %.2f ms after the spike", class,
+						seed, v[k], float64(k-s.PeakStep)*s.DtMs)
+					break
+				}
+			}
+		}
+	}
+}

@@ -8,7 +8,7 @@ import (
 
 // ModelVersion changes whenever RandomCell or Simulate give different results for the same
 // inputs (new parameters, morphologies or numerics); caches of simulated cells key on it.
-const ModelVersion = 2
+const ModelVersion = 3
 
 // Cell class names accepted by RandomCell.
 const (
@@ -72,8 +72,8 @@ func pyramidalBio(rng *rand.Rand) Biophysics {
 			Soma:   {somaNa, u(15, 25), gl, 1},
 			AIS:    {somaNa * u(6, 10), u(80, 120), gl, 1},
 			Axon:   {u(60, 100), u(20, 40), gl, 1},
-			Basal:  {u(2, 6), u(1, 3), gl, u(1.5, 2)},
-			Apical: {u(2, 6), u(1, 3), gl, u(1.5, 2)},
+			Basal:  {u(0.5, 1.5), u(2, 4), gl, u(1.5, 2)},
+			Apical: {u(0.5, 1.5), u(2, 4), gl, u(1.5, 2)},
 		},
 		RaOhmCm: u(100, 150), VRestMV: u(-70, -65), VTMV: u(-60, -56),
 		QNa: u(1, 1.3), QK: u(1, 1.5), ENaMV: 50, EKMV: -90,
@@ -91,8 +91,8 @@ func interneuronBio(rng *rand.Rand, qNa, qK, gNaScale, gKScale float64) Biophysi
 			Soma:   {somaNa, gKScale * u(20, 30), gl, 1},
 			AIS:    {somaNa * u(5, 8), gKScale * u(80, 120), gl, 1},
 			Axon:   {u(60, 100), gKScale * u(20, 40), gl, 1},
-			Basal:  {u(1, 4), u(1, 3), gl, 1},
-			Apical: {u(1, 4), u(1, 3), gl, 1},
+			Basal:  {u(0.5, 1.5), u(2, 4), gl, 1},
+			Apical: {u(0.5, 1.5), u(2, 4), gl, 1},
 		},
 		RaOhmCm: u(100, 150), VRestMV: u(-70, -65), VTMV: u(-60, -56),
 		QNa: qNa * u(1, 1.2), QK: qK * u(1, 1.2), ENaMV: 50, EKMV: -90,

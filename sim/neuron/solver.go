@@ -59,11 +59,12 @@ func stimOnsetMs(o SimOptions) float64 { return max(0.5, o.PreMs-0.5) }
 // compartment in a window of PreMs before to PostMs after the somatic peak.
 //
 // The cell starts at rest. A pulse of StimMs at the soma is doubled in amplitude until the
-// somatic potential crosses 0 mV. The pulse is treated as a synaptic (membrane) current of
-// the soma, so the returned currents of a closed cell sum to zero at every step. The
-// currents of the passive cell (channels frozen at rest) under the same pulse are
-// subtracted, so the sources hold the spike and not the stimulus artefact; SomaVmMV is the
-// real somatic potential. Simulate allocates all its state; it is safe to call
+// somatic potential crosses 0 mV; once the soma has fallen below half the spike amplitude,
+// an opposite pulse removes the injected charge so that the cell fires only once. The
+// pulses are treated as synaptic (membrane) currents of the soma, so the returned
+// currents of a closed cell sum to zero at every step. The currents of the passive cell
+// (channels frozen at rest) under the same stimulus are subtracted, so the sources hold
+// the spike and not the stimulus artefact; SomaVmMV is the real somatic potential. Simulate allocates all its state; it is safe to call
 // concurrently on the same Cell.
 func (c *Cell) Simulate(opt SimOptions) (*Sources, error) {
 	o, err := opt.withDefaults()
@@ -95,14 +96,18 @@ type run struct {
 	vOld   []float64
 	table  *gateTable // nil: exact rates (tests); set by Simulate
 	frozen bool       // gates stay at rest: the passive response, for leak subtraction
-	imNA   []float32  // membrane currents, [step*n + seg]
-	vSoma  []float32
+	stim   []float64  // stimulus applied at each step, nA
+	// balanceFrom is the first step of the charge-balancing pulse; -1 until armed.
+	balanceFrom int
+	imNA        []float32 // membrane currents, [step*n + seg]
+	vSoma       []float32
 }
 
 func (c *Cell) newRun(o SimOptions, stimNA float64) *run {
 	n := c.NumSegments()
 	r := &run{c: c, o: o, stimNA: stimNA, v: make([]float64, n), g: make([]gates, n),
-		d: make([]float64, n), rhs: make([]float64, n), vOld: make([]float64, n)}
+		d: make([]float64, n), rhs: make([]float64, n), vOld: make([]float64, n),
+		balanceFrom: -1}
 	rest := steadyGates(c.Bio.VRestMV, c.Bio.VTMV)
 	for i := range r.v {
 		r.v[i], r.g[i] = c.Bio.VRestMV, rest
@@ -122,6 +127,7 @@ func (r *run) fire() (int, bool) {
 		if vs := r.v[0]; vs > peakV {
 			peak, peakV = step, vs
 		}
+		r.armBalance(step, peakV)
 		if peakV > 0 && float64(step-peak)*o.DtMs >= o.PostMs+o.OutDtMs {
 			return peak, true
 		}
@@ -131,24 +137,44 @@ func (r *run) fire() (int, bool) {
 	}
 }
 
-// stimAt returns the stimulus current during step.
-func (r *run) stimAt(step int) float64 {
-	tMs, onset := float64(step)*r.o.DtMs, stimOnsetMs(r.o)
-	if tMs >= onset && tMs < onset+r.o.StimMs {
-		return r.stimNA
+// armBalance starts the charge-balancing phase once the pulse is over and the soma has
+// fallen below half its spike amplitude. Without it, the injected charge would hold the
+// whole cell some 20 mV above rest for tens of ms and the cell would fire again.
+func (r *run) armBalance(step int, peakV float64) {
+	if r.balanceFrom >= 0 || peakV <= 0 {
+		return
 	}
-	return 0
+	pulseEnd := int(math.Ceil((stimOnsetMs(r.o) + r.o.StimMs) / r.o.DtMs))
+	if step >= pulseEnd && r.v[0] < (peakV+r.c.Bio.VRestMV)/2 {
+		r.balanceFrom = step + 1
+	}
+}
+
+// stimAt returns the stimulus current during step: the pulse, and after the spike an
+// equal and opposite pulse that takes the injected charge out again.
+func (r *run) stimAt(step int) float64 {
+	o := r.o
+	pulseSteps := int(math.Round(o.StimMs / o.DtMs))
+	first := int(math.Ceil(stimOnsetMs(o) / o.DtMs))
+	stim := 0.0
+	if step >= first && step < first+pulseSteps {
+		stim = r.stimNA
+	}
+	if r.balanceFrom >= 0 && step >= r.balanceFrom && step < r.balanceFrom+pulseSteps {
+		stim -= r.stimNA
+	}
+	return stim
 }
 
 // subtractPassive removes from the recorded membrane currents those of the same cell with
-// its channels frozen at rest, driven by the same pulse (leak subtraction). What remains
-// is the current the spike itself generates: the large stimulus dipole before the spike
-// cancels, and the currents still sum to zero over the cell.
+// its channels frozen at rest, driven by the same stimulus (leak subtraction). What
+// remains is the current the spike itself generates: the large stimulus dipoles cancel,
+// and the currents still sum to zero over the cell.
 func (r *run) subtractPassive() {
 	p := r.c.newRun(r.o, r.stimNA)
 	p.frozen = true
-	for step := range len(r.vSoma) {
-		p.step(p.stimAt(step))
+	for step := range r.stim {
+		p.step(r.stim[step])
 	}
 	for i := range r.imNA {
 		r.imNA[i] -= p.imNA[i]
@@ -194,6 +220,7 @@ func (r *run) step(stimNA float64) {
 		r.rhs[i] = cdt*r.v[i] + gNa*b.ENaMV + gK*b.EKMV + c.gLUS[i]*c.eLeakMV[i]
 	}
 	r.rhs[0] += stimNA
+	r.stim = append(r.stim, stimNA)
 	copy(r.vOld, r.v)
 	r.solve()
 	r.record(stimNA)

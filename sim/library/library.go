@@ -75,7 +75,8 @@ type Library struct {
 // Len returns the number of cells.
 func (l *Library) Len() int { return len(l.cells) }
 
-// Cell returns cell i (0 <= i < Len()); the Sources is shared and must not be modified.
+// Cell returns cell i; like a slice index it panics unless 0 <= i < Len(). The Sources is
+// shared and must not be modified.
 func (l *Library) Cell(i int) *neuron.Sources { return l.cells[i] }
 
 // Config returns the configuration the library was built with, defaults filled in.

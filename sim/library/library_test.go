@@ -1,6 +1,7 @@
 package library
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -122,4 +123,28 @@ func TestCellsStayClosed(t *testing.T) {
 			t.Errorf("cell %d: somatic peak %.1f mV, dt %g ms", i, v, s.DtMs)
 		}
 	}
+}
+
+func FuzzRead(f *testing.F) {
+	lib, err := Build(context.Background(), Config{N: 1, Seed: 2, Classes: []string{"rs-interneuron"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := lib.Write(&buf); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Add([]byte("garbage"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lib, err := Read(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		for i := range lib.Len() {
+			if err := checkSources(lib.Cell(i)); err != nil {
+				t.Fatalf("Read accepted a malformed cell: %v", err)
+			}
+		}
+	})
 }

@@ -138,6 +138,17 @@ func (s *Sources) checkProjection(contactsUm [][3]float64, sigma float64, dst []
 		return fmt.Errorf("potential: %w: %d destination rows for %d contacts",
 			ErrBadProjection, len(dst), len(contactsUm))
 	}
+	n := len(s.CurrentsNA)
+	if len(s.Start) != n || len(s.End) != n || (s.DiamUm != nil && len(s.DiamUm) != n) {
+		return fmt.Errorf("potential: %w: %d currents for %d/%d segment ends",
+			ErrBadProjection, n, len(s.Start), len(s.End))
+	}
+	for i, cur := range s.CurrentsNA {
+		if len(cur) != s.NumSteps() {
+			return fmt.Errorf("potential: %w: segment %d has %d steps, want %d",
+				ErrBadProjection, i, len(cur), s.NumSteps())
+		}
+	}
 	for c, row := range dst {
 		if len(row) != s.NumSteps() {
 			return fmt.Errorf("potential: %w: row %d has %d samples, want %d",

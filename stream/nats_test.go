@@ -542,3 +542,51 @@ func BenchmarkFrameSubNeuropixels1ms(b *testing.B) {
 		f.FirstSample += 30
 	}
 }
+
+func TestFrameSubCountsClientDrops(t *testing.T) {
+	// A live source does not wait: past the client-side queue, frames are dropped by the
+	// NATS client, and the drops show up in the counters, the seq gaps and an error event.
+	c := testConn(t, ConnOptions{})
+	subj := testSubjects(t, "drops")
+	events := make(chan ErrorEvent, 64)
+	if _, err := SubscribeErrors(c, subj, func(e ErrorEvent) { events <- e }); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := SubscribeFrames(context.Background(), c, subj,
+		SubOptions{PendingFrames: 4, Buffer: 1, AckInterval: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Close()
+	const sent = 200
+	for i := range sent {
+		publishFrame(t, c, subj, &Frame{Seq: uint64(i + 1), FirstSample: int64(i),
+			Channels: 1, SamplesPerChannel: 1, Type: Int16, UVPerUnit: 1, SampleRateHz: 1,
+			I16: []int16{int16(i)}})
+	}
+	if err := c.NATS().Flush(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	got := drainIdle(fs, 200*time.Millisecond)
+	st := fs.Stats()
+	if st.ClientDropped == 0 || uint64(got)+st.ClientDropped != sent ||
+		st.LostFrames > st.ClientDropped || c.Stats().SlowConsumers == 0 {
+		t.Fatalf("received %d of %d; frame stats %+v; conn %+v", got, sent, st, c.Stats())
+	}
+	checkErrorEvents(t, events, []string{"client_dropped", "seq_gap"})
+}
+
+// drainIdle takes and releases arrivals until none comes for idle; it returns the count.
+func drainIdle(fs *FrameSub, idle time.Duration) int {
+	n := 0
+	for {
+		select {
+		case a := <-fs.C():
+			n++
+			Release(a)
+		case <-time.After(idle):
+			return n
+		}
+	}
+}

@@ -463,3 +463,56 @@ func TestWriteInteropFixtures(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestOpen(t *testing.T) {
+	root := t.TempDir()
+	s := example(t)
+	npzDir := filepath.Join(root, "npzdir")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(npzDir, 0o755))
+	must(WriteNPZ(filepath.Join(npzDir, "sorting.npz"), s))
+	must(WritePhy(filepath.Join(root, "phydir"), s, PhyExtras{NumChannels: 2}))
+	must(WritePhy(filepath.Join(root, "outdir", "phy"), s, PhyExtras{NumChannels: 2}))
+	cases := []struct{ path, from string }{
+		{filepath.Join(npzDir, "sorting.npz"), filepath.Join(npzDir, "sorting.npz")},
+		{npzDir, filepath.Join(npzDir, "sorting.npz")},
+		{filepath.Join(root, "phydir"), filepath.Join(root, "phydir")},
+		{filepath.Join(root, "outdir"), filepath.Join(root, "outdir", "phy")},
+	}
+	for _, c := range cases {
+		got, from, err := Open(c.path)
+		if err != nil || from != c.from || !equalSortings(got, s) {
+			t.Errorf("%s: from %s err %v", c.path, from, err)
+		}
+	}
+	if _, _, err := Open(root); !errors.Is(err, ErrNoSorting) {
+		t.Errorf("empty folder: err %v", err)
+	}
+	if _, _, err := Open(filepath.Join(root, "none")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing path: err %v", err)
+	}
+}
+
+func FuzzParsePhyParams(f *testing.F) {
+	f.Add("dat_path = 'a.bin'\nsample_rate = 30000.\n# c\n")
+	f.Add("x=1\n=2\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		params, err := ParsePhyParams(strings.NewReader(text))
+		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("error %v does not wrap ErrFormat", err)
+			}
+			return
+		}
+		for name := range params {
+			if !isPyName(name) {
+				t.Fatalf("accepted name %q", name)
+			}
+		}
+	})
+}

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
+	"math"
 	"os"
 
 	"github.com/spikestream/spikestream/sorting/internal/npy"
@@ -82,15 +82,16 @@ func writeNPZTo(w io.Writer, s *Sorting) error {
 // and byte order are accepted; string unit ids and multi-segment files are errors wrapping
 // ErrFormat. Spikes are re-ordered by time if the file does not store them so.
 func ReadNPZ(path string) (*Sorting, error) {
-	zr, err := zip.OpenReader(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	f, err := os.Open(path)
+	if err != nil {
 		return nil, fmt.Errorf("read npz: %w", err)
 	}
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("read npz %s: %w: %w", path, ErrFormat, err)
+		return nil, fmt.Errorf("read npz: %w", err)
 	}
-	defer zr.Close()
-	s, err := readNPZFrom(&zr.Reader)
+	s, err := readNPZ(f, st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("read npz %s: %w", path, err)
 	}
@@ -99,22 +100,27 @@ func ReadNPZ(path string) (*Sorting, error) {
 
 // ReadNPZBytes is ReadNPZ on an in-memory file.
 func ReadNPZBytes(b []byte) (*Sorting, error) {
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		return nil, fmt.Errorf("read npz: %w: %w", ErrFormat, err)
-	}
-	s, err := readNPZFrom(zr)
+	s, err := readNPZ(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, fmt.Errorf("read npz: %w", err)
 	}
 	return s, nil
 }
 
+// readNPZ opens the archive of the given size and decodes it.
+func readNPZ(r io.ReaderAt, size int64) (*Sorting, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	return readNPZFrom(zr, size)
+}
+
 // readNPZFrom decodes the five arrays of a one-segment npz sorting.
-func readNPZFrom(zr *zip.Reader) (*Sorting, error) {
+func readNPZFrom(zr *zip.Reader, size int64) (*Sorting, error) {
 	ints := map[string][]int64{}
 	for _, name := range []string{npzUnitIDs, npzNumSegment, npzTimes, npzLabels} {
-		v, err := readZipInts(zr, name)
+		v, err := readZipInts(zr, name, size)
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +129,7 @@ func readNPZFrom(zr *zip.Reader) (*Sorting, error) {
 	if n := ints[npzNumSegment]; len(n) != 1 || n[0] != 1 {
 		return nil, fmt.Errorf("%w: num_segment %v, only 1 is supported", ErrFormat, n)
 	}
-	rate, err := readZipFloats(zr, npzRate)
+	rate, err := readZipFloats(zr, npzRate, size)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +150,7 @@ func readNPZFrom(zr *zip.Reader) (*Sorting, error) {
 }
 
 // readZipArray decodes entry name+".npy" of zr.
-func readZipArray(zr *zip.Reader, name string) (*npy.Array, error) {
+func readZipArray(zr *zip.Reader, name string, size int64) (*npy.Array, error) {
 	var zf *zip.File
 	for _, f := range zr.File {
 		if f.Name == name+".npy" {
@@ -160,25 +166,25 @@ func readZipArray(zr *zip.Reader, name string) (*npy.Array, error) {
 		return nil, fmt.Errorf("%w: entry %s: %w", ErrFormat, name, err)
 	}
 	defer rc.Close()
-	a, err := npy.Read(rc, maxEntryBytes(zf))
+	a, err := npy.Read(rc, maxEntryBytes(zf, size))
 	if err != nil {
 		return nil, fmt.Errorf("%w: entry %s: %w", ErrFormat, name, err)
 	}
 	return a, nil
 }
 
-// maxEntryBytes bounds what an entry can decompress to, whatever its header claims:
-// deflate expands at most about 1032 times.
-func maxEntryBytes(zf *zip.File) int64 {
-	limit := int64(min(zf.CompressedSize64, 1<<40))
+// maxEntryBytes bounds what an entry can hold, whatever its header claims: a stored entry
+// fits in the archive, and deflate expands at most about 1032 times.
+func maxEntryBytes(zf *zip.File, archiveBytes int64) int64 {
+	limit := archiveBytes
 	if zf.Method != zip.Store {
-		limit = limit*1032 + 1024
+		limit = min(archiveBytes, math.MaxInt64/2048)*1032 + 1024
 	}
-	return min(limit, int64(min(zf.UncompressedSize64, 1<<50)))
+	return min(limit, int64(min(zf.UncompressedSize64, math.MaxInt64)))
 }
 
-func readZipInts(zr *zip.Reader, name string) ([]int64, error) {
-	a, err := readZipArray(zr, name)
+func readZipInts(zr *zip.Reader, name string, size int64) ([]int64, error) {
+	a, err := readZipArray(zr, name, size)
 	if err != nil {
 		return nil, err
 	}
@@ -189,8 +195,8 @@ func readZipInts(zr *zip.Reader, name string) ([]int64, error) {
 	return v, nil
 }
 
-func readZipFloats(zr *zip.Reader, name string) ([]float64, error) {
-	a, err := readZipArray(zr, name)
+func readZipFloats(zr *zip.Reader, name string, size int64) ([]float64, error) {
+	a, err := readZipArray(zr, name, size)
 	if err != nil {
 		return nil, err
 	}

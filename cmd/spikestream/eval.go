@@ -57,7 +57,7 @@ func evaluate(f evalFlags, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sorted, from, err := readSorted(f.sorted)
+	sorted, from, err := sorting.Open(f.sorted)
 	if err != nil {
 		return err
 	}
@@ -84,32 +84,6 @@ func evaluate(f evalFlags, w io.Writer) error {
 		return nil
 	}
 	return writeEvalOutputs(f.out, res, stability, w)
-}
-
-// readSorted opens --sorted: an .npz file, a folder with sorting.npz, a phy folder, or a
-// folder with a phy/ subfolder. It returns the sorting and the path it was read from.
-func readSorted(path string) (*sorting.Sorting, string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, "", fmt.Errorf("--sorted: %w", err)
-	}
-	if !st.IsDir() {
-		s, err := sorting.ReadNPZ(path)
-		return s, path, err
-	}
-	npz := filepath.Join(path, "sorting.npz")
-	if fileExists(npz) {
-		s, err := sorting.ReadNPZ(npz)
-		return s, npz, err
-	}
-	for _, dir := range []string{path, filepath.Join(path, "phy")} {
-		if fileExists(filepath.Join(dir, "params.py")) {
-			s, err := sorting.ReadPhy(dir)
-			return s, dir, err
-		}
-	}
-	return nil, "", fmt.Errorf("--sorted %s: no sorting.npz, params.py or phy/params.py "+
-		"there", path)
 }
 
 func fileExists(path string) bool {

@@ -45,7 +45,24 @@ def main():
     templates = np.load(folder / "phy" / "templates.npy")
     positions = np.load(folder / "phy" / "channel_positions.npy")
     print("templates", templates.shape, templates.dtype, "positions", positions.shape)
+    check_phylib(folder / "phy", times, labels)
     print("OK")
+
+
+def check_phylib(phy_folder, times, labels):
+    """Open the phy folder with phy's own model loader, when phylib is installed."""
+    try:
+        from phylib.io.model import load_model
+    except ImportError:
+        print("phylib not installed: skipping phy's TemplateModel check")
+        return
+    model = load_model(phy_folder / "params.py")
+    assert np.array_equal(model.spike_samples, times)
+    assert np.array_equal(model.spike_clusters, labels)
+    assert model.n_templates == len(set(labels.tolist()))
+    print(f"phylib TemplateModel: {model.n_spikes} spikes, {model.n_templates} templates, "
+          f"{model.n_channels} channels, sample rate {model.sample_rate}")
+    model.close()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import (
 
 // ModelVersion changes whenever RandomCell or Simulate give different results for the same
 // inputs (new parameters, morphologies or numerics); caches of simulated cells key on it.
-const ModelVersion = 3
+const ModelVersion = 4
 
 // Cell class names accepted by RandomCell.
 const (
@@ -208,7 +208,7 @@ func (g *grower) bipolar(lengthUm, diamUm float64, extra int) {
 // axon grows an initial segment and a thinner axon downward from the soma.
 func (g *grower) axon(diamUm, lengthUm float64) {
 	dir := g.randomUnitBiased(-1, 6)
-	ais := branchSpec{kind: AIS, lengthUm: aisLengthUm, diamStartUm: diamUm,
+	ais := branchSpec{kind: AIS, lengthUm: uniform(g.rng, 25, 50), diamStartUm: diamUm,
 		diamEndUm: diamUm * 0.8, stepUm: 10, wiggle: 0.05, pull: dir, pullWeight: 0.3}
 	last := g.grow(0, g.surface(dir), dir, ais)
 	rest := branchSpec{kind: Axon, lengthUm: lengthUm, diamStartUm: diamUm * 0.8,

@@ -218,14 +218,16 @@ func TestMergedKeepsField(t *testing.T) {
 	s := simulated(t, PyramidalLarge, 6)
 	m := s.Merged(40)
 	t.Logf("%d segments merged into %d sources", s.NumSegments(), m.NumSegments())
-	if m.NumSegments() >= s.NumSegments()/2 {
+	if m.NumSegments() >= s.NumSegments()*6/10 {
 		t.Errorf("merging left %d of %d sources", m.NumSegments(), s.NumSegments())
 	}
+	near, _ := trough(potentialAt(t, s, [3]float64{0, 0, 20}))
 	for _, p := range [][3]float64{{0, 0, 20}, {30, 200, 40}, {0, -100, 60}} {
 		a, b := potentialAt(t, s, p), potentialAt(t, m, p)
 		ma, _ := trough(a)
 		mb, _ := trough(b)
-		if math.Abs(mb-ma) > 0.05*math.Abs(ma)+0.5 {
+		t.Logf("contact %v: trough %.2f uV merged, %.2f uV all segments", p, mb, ma)
+		if math.Abs(mb-ma) > 0.05*math.Abs(ma)+0.01*math.Abs(near) {
 			t.Errorf("contact %v: trough %.2f uV merged vs %.2f uV", p, mb, ma)
 		}
 	}
@@ -291,14 +293,15 @@ func BenchmarkPotentialNeuropixels(b *testing.B) {
 func TestNoStimulusArtefact(t *testing.T) {
 	for _, class := range []string{PyramidalLarge, PyramidalSmall} {
 		s := simulated(t, class, 2)
-		if s.StimStep > s.PeakStep-30 {
-			t.Fatalf("%s: pulse at step %d is not well before the peak %d", class,
+		quietEnd := s.PeakStep - int(0.4/s.DtMs)
+		if s.StimStep > quietEnd-5 {
+			t.Fatalf("%s: pulse at step %d is too close to the peak at %d", class,
 				s.StimStep, s.PeakStep)
 		}
 		tr := potentialAt(t, s, [3]float64{0, 0, 20})
 		min, _ := trough(tr)
 		var pre float64
-		for _, v := range tr[max(s.StimStep, 0) : s.PeakStep-int(0.6/s.DtMs)] {
+		for _, v := range tr[:quietEnd] {
 			pre = max(pre, math.Abs(float64(v)))
 		}
 		if pre > 0.05*math.Abs(min) {

@@ -108,6 +108,11 @@ func (c *Cell) newRun(o SimOptions, stimNA float64) *run {
 	r := &run{c: c, o: o, stimNA: stimNA, v: make([]float64, n), g: make([]gates, n),
 		d: make([]float64, n), rhs: make([]float64, n), vOld: make([]float64, n),
 		balanceFrom: -1}
+	// Typical run length, so the recordings rarely need to grow.
+	steps := int((stimOnsetMs(o) + o.StimMs + 2 + o.PostMs) / o.DtMs)
+	r.imNA = make([]float32, 0, steps*n)
+	r.vSoma = make([]float32, 0, steps)
+	r.stim = make([]float64, 0, steps)
 	rest := steadyGates(c.Bio.VRestMV, c.Bio.VTMV)
 	for i := range r.v {
 		r.v[i], r.g[i] = c.Bio.VRestMV, rest

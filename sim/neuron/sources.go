@@ -85,8 +85,8 @@ func (s *Sources) setGeometry(m *Morphology) {
 	}
 }
 
-// Merged returns a copy of s in which each unbranched run of segments of one kind is
-// merged into sources of at most maxLenUm (summed currents, a straight line from the
+// Merged returns a copy of s in which each unbranched run of dendritic segments of one
+// kind is merged into sources of at most maxLenUm (summed currents, a straight line from the
 // run's first start to its last end). The soma is never merged. Far from the cell the
 // field is unchanged to first order; it makes projection proportionally cheaper.
 // Merged allocates the new Sources; s is not modified.
@@ -105,7 +105,7 @@ func (s *Sources) Merged(maxLenUm float64) *Sources {
 	for i := range n {
 		p := s.Parent[i]
 		segUm := dist(s.Start[i], s.End[i])
-		if p > 0 && children[p] == 1 && s.Kind[p] == s.Kind[i] &&
+		if p > 0 && children[p] == 1 && s.Kind[p] == s.Kind[i] && mergeable(s.Kind[i]) &&
 			lengthUm[group[p]]+segUm <= maxLenUm {
 			g := group[p]
 			group[i] = g
@@ -135,6 +135,11 @@ func (s *Sources) Merged(maxLenUm float64) *Sources {
 	}
 	return out
 }
+
+// mergeable says which kinds Merged may merge: dendrites only. The soma, AIS and axon
+// carry the large, fast spike currents that shape the field near the soma, and a spike
+// travelling along the axon would be smeared by summing distant segments.
+func mergeable(k SegKind) bool { return k == Basal || k == Apical }
 
 func addInto(dst, src []float32) {
 	for i, v := range src {

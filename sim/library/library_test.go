@@ -90,10 +90,14 @@ func TestQuantiseRoundTrip(t *testing.T) {
 // N/8 to estimate larger libraries (the work is per cell and independent).
 func BenchmarkBuild(b *testing.B) {
 	b.ReportAllocs()
+	cpu0 := processCPU()
 	for b.Loop() {
 		if _, err := Build(context.Background(), Config{N: 8, Seed: 5}); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/1e3/float64(b.N)/8, "cpu-ms/cell")
 	}
 }
 

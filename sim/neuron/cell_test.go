@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand"
 	"testing"
+	"time"
 )
 
 // apStats returns the somatic AP amplitude (peak minus the resting potential at the start
@@ -203,11 +204,13 @@ func BenchmarkSimulate(b *testing.B) {
 		b.Run(class, func(b *testing.B) {
 			c, _ := RandomCell(class, rand.New(rand.NewSource(1)))
 			b.ReportAllocs()
+			cpu0 := processCPU()
 			for b.Loop() {
 				if _, err := c.Simulate(SimOptions{OutDtMs: 0.02}); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu0)
 		})
 	}
 }
@@ -267,5 +270,12 @@ func TestFiresOnce(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// reportCPU adds the process CPU time per op since cpu0 as the metric "cpu-ms/op".
+func reportCPU(b *testing.B, cpu0 time.Duration) {
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/1e3/float64(b.N), "cpu-ms/op")
 	}
 }

@@ -277,12 +277,14 @@ func BenchmarkPotentialNeuropixels(b *testing.B) {
 		rot := RandomRotation(rand.New(rand.NewSource(1)), 20)
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu0 := processCPU()
 			for b.Loop() {
 				err := s.Potential(contacts, [3]float64{30, 3800, 25}, rot, SigmaSPerM, dst)
 				if err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, cpu0)
 			b.ReportMetric(float64(s.NumSegments()), "sources")
 		})
 	}

@@ -193,16 +193,21 @@ func (rw *rowWriter) row(fields []string) {
 }
 
 // writeMeans writes, per sorter, the mean over cases of the high-SNR accuracy, the
-// well-detected fraction, recall and precision, skipping failed rows and NaNs.
+// well-detected fraction, recall and precision (skipping failed rows and NaNs), and the
+// stable units summed over cases.
 func writeMeans(w *rowWriter, rows []AccuracyRow, sorters []NamedSorter) {
 	for _, s := range sorters {
 		var acc, well, rec, prec meanOf
-		n := 0
+		n, stable, tracked := 0, 0, 0
 		for _, r := range rows {
 			if r.Sorter != s.Name || r.Err != nil {
 				continue
 			}
 			n++
+			if r.Stability != nil {
+				stable += r.Stability.NumStable
+				tracked += r.Stability.NumTracked
+			}
 			acc.add(r.Summary.MeanAccuracyHighSNR)
 			well.add(r.Summary.WellDetectedFrac)
 			rec.add(r.Summary.MeanRecall)
@@ -210,7 +215,7 @@ func writeMeans(w *rowWriter, rows []AccuracyRow, sorters []NamedSorter) {
 		}
 		w.row([]string{fmt.Sprintf("mean of %d", n), s.Name, "", "", "", "", "",
 			fmtFloat(acc.mean(), 3), "", "", fmtFloat(well.mean(), 2), fmtFloat(rec.mean(), 3),
-			fmtFloat(prec.mean(), 3)})
+			fmtFloat(prec.mean(), 3), "", fmt.Sprintf("%d/%d", stable, tracked)})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -149,5 +150,41 @@ func TestIDStabilityRejects(t *testing.T) {
 		if _, err := IDStability(s, c.sorted, c.win, Options{}); err == nil {
 			t.Errorf("%s: no error", c.name)
 		}
+	}
+}
+
+func TestIDStabilityWindows(t *testing.T) {
+	// Rate 30 kHz, 1 s windows. True unit 1 fires 10 times per window for 4 windows; the
+	// sorting calls it 7 in windows 0-1, loses it in window 2 and calls it 8 in window 3.
+	// True unit 2 is found as 9 only in window 1.
+	var tt, tl, st, sl []int64
+	for w := range int64(4) {
+		for k := range int64(10) {
+			t0 := w*30000 + 1000 + k*2000
+			tt, tl = append(tt, t0), append(tl, 1)
+			switch w {
+			case 0, 1:
+				st, sl = append(st, t0+2), append(sl, 7)
+			case 3:
+				st, sl = append(st, t0), append(sl, 8)
+			}
+			if w == 1 {
+				tt, tl = append(tt, t0+500), append(tl, 2)
+				st, sl = append(st, t0+500), append(sl, 9)
+			}
+		}
+	}
+	stab, err := IDStability(mustSorting(t, tt, tl), mustSorting(t, st, sl), 1, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u1, u2 := stab.Units[0], stab.Units[1]
+	if stab.NumWindows != 4 || !slices.Equal(u1.IDs, []int64{7, 7, -1, 8}) ||
+		u1.FirstID != 7 || u1.Changes != 1 || u1.Stable {
+		t.Errorf("unit 1: %+v (windows %d)", u1, stab.NumWindows)
+	}
+	if !slices.Equal(u2.IDs, []int64{-1, 9, -1, -1}) || u2.Stable || stab.NumTracked != 1 ||
+		stab.NumStable != 0 || stab.StableFrac != 0 {
+		t.Errorf("unit 2: %+v, tracked %d stable %d", u2, stab.NumTracked, stab.NumStable)
 	}
 }

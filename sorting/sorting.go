@@ -6,11 +6,11 @@
 package sorting
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 )
 
 // ErrInvalid is returned, wrapped with detail, when a Sorting breaks its invariants.
@@ -36,20 +36,21 @@ func New(sampleRateHz float64, times, labels []int64, extraIDs ...int64) (*Sorti
 		return nil, fmt.Errorf("%w: %d times but %d labels", ErrInvalid, len(times),
 			len(labels))
 	}
-	order := make([]int, len(times))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return times[order[a]] < times[order[b]] })
-
 	s := &Sorting{
 		SampleRateHz: sampleRateHz,
-		Times:        make([]int64, len(times)),
-		Labels:       make([]int64, len(times)),
+		Times:        slices.Clone(times),
+		Labels:       slices.Clone(labels),
 	}
-	for i, j := range order {
-		s.Times[i] = times[j]
-		s.Labels[i] = labels[j]
+	if !slices.IsSorted(times) {
+		order := make([]int, len(times))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(times[a], times[b]) })
+		for i, j := range order {
+			s.Times[i] = times[j]
+			s.Labels[i] = labels[j]
+		}
 	}
 	s.UnitIDs = uniqueIDs(labels, extraIDs)
 	if err := s.Validate(); err != nil {

@@ -1,7 +1,6 @@
 package npy
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -54,7 +53,8 @@ func WriteFloat32(w io.Writer, shape []int, v []float32) error {
 	})
 }
 
-// writeWords writes the header and then n elements of size bytes, encoded by put.
+// writeWords writes the header and then n elements of size bytes, encoded by put into a
+// chunk buffer of chunkElems elements at a time.
 func writeWords(w io.Writer, descr string, shape []int, n, size int,
 	put func(b []byte, i int)) error {
 	if shape == nil {
@@ -63,17 +63,19 @@ func writeWords(w io.Writer, descr string, shape []int, n, size int,
 	if err := checkShape(shape, n); err != nil {
 		return err
 	}
-	bw := bufio.NewWriterSize(w, chunkElems*size)
-	if err := WriteHeader(bw, descr, shape); err != nil {
+	if err := WriteHeader(w, descr, shape); err != nil {
 		return err
 	}
 
-	var word [8]byte
-	for i := range n {
-		put(word[:size], i)
-		if _, err := bw.Write(word[:size]); err != nil {
+	buf := make([]byte, min(n, chunkElems)*size)
+	for start := 0; start < n; start += chunkElems {
+		end := min(n, start+chunkElems)
+		for i := start; i < end; i++ {
+			put(buf[(i-start)*size:], i)
+		}
+		if _, err := w.Write(buf[:(end-start)*size]); err != nil {
 			return err
 		}
 	}
-	return bw.Flush()
+	return nil
 }

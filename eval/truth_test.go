@@ -113,3 +113,27 @@ func TestTruthFromRecording(t *testing.T) {
 		t.Errorf("out-of-range unit: err %v", err)
 	}
 }
+
+// TestReadTruthOfSimDir checks the contract with the simulator's folder writer: a
+// recording written by sim.Recording.WriteDir reads back as the same truth.
+func TestReadTruthOfSimDir(t *testing.T) {
+	p := probe.Tetrode()
+	rec := &sim.Recording{Probe: p, SampleRateHz: 30000, UVPerBit: 0.195, NumSamples: 300,
+		Samples:         make([]int16, 300*p.NumChannels()),
+		Truth:           []sim.TruthSpike{{Sample: 40, Unit: 1}, {Sample: 90, Unit: 0}},
+		Units:           []sim.UnitInfo{{ID: 0, Class: "a", SNR: 7.5}, {ID: 1, SNR: 3, PeakUV: 30}},
+		Templates:       make([]float32, 2*4*p.NumChannels()),
+		TemplateSamples: 4, TemplatePre: 1,
+	}
+	dir := t.TempDir()
+	must(t, rec.WriteDir(dir))
+	tr, err := ReadTruth(dir)
+	must(t, err)
+	want, err := TruthFromRecording(rec)
+	must(t, err)
+	if !slices.Equal(tr.Sorting.Times, want.Sorting.Times) ||
+		!slices.Equal(tr.Sorting.Labels, want.Sorting.Labels) || tr.Units[0].SNR != 7.5 ||
+		tr.Units[1].PeakUV != 30 || tr.Units[0].Class != "a" {
+		t.Errorf("read %+v\nwant %+v", tr, want)
+	}
+}

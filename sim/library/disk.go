@@ -81,8 +81,9 @@ func fromDisk(d diskCell) (*neuron.Sources, error) {
 		return nil, errors.New("segment arrays differ in length")
 	}
 	s := &neuron.Sources{Class: d.Class, DtMs: d.DtMs, PeakStep: d.PeakStep,
-		SomaVmMV: d.SomaVmMV, StimNA: d.StimNA, StimStep: d.StimStep, Kind: d.Kind, Start: make([][3]float64, n),
-		End: make([][3]float64, n), Parent: make([]int, n), CurrentsNA: make([][]float32, n)}
+		SomaVmMV: d.SomaVmMV, StimNA: d.StimNA, StimStep: d.StimStep, Kind: d.Kind,
+		Start: make([][3]float64, n), End: make([][3]float64, n), Parent: make([]int, n),
+		CurrentsNA: make([][]float32, n)}
 	for i := range n {
 		if !finite32(d.ScaleNA[i]) {
 			return nil, fmt.Errorf("segment %d: scale %g", i, d.ScaleNA[i])
@@ -102,7 +103,9 @@ func finite32(v float32) bool {
 	return !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
-func to32(p [3]float64) [3]float32 { return [3]float32{float32(p[0]), float32(p[1]), float32(p[2])} }
+func to32(p [3]float64) [3]float32 {
+	return [3]float32{float32(p[0]), float32(p[1]), float32(p[2])}
+}
 
 func to64(p [3]float32) [3]float64 {
 	return [3]float64{float64(p[0]), float64(p[1]), float64(p[2])}

@@ -130,7 +130,8 @@ func TestCellsStayClosed(t *testing.T) {
 }
 
 func FuzzRead(f *testing.F) {
-	lib, err := Build(context.Background(), Config{N: 1, Seed: 2, Classes: []string{"rs-interneuron"}})
+	cfg := Config{N: 1, Seed: 2, Classes: []string{"rs-interneuron"}}
+	lib, err := Build(context.Background(), cfg)
 	if err != nil {
 		f.Fatal(err)
 	}

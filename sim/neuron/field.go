@@ -97,9 +97,9 @@ func UniformRotation(rng *rand.Rand) Rotation {
 //
 // Each segment is a line source with its current spread evenly along it (a point source
 // at its midpoint when shorter than 0.5 um); distances to the segment's axis below
-// MinDistanceUm (or the segment radius) are clamped. dst must have one row per contact, each NumSteps long; rows
-// are overwritten. Potential allocates one coefficient row per call and is safe to call
-// concurrently on the same Sources with different dst.
+// MinDistanceUm (or the segment radius) are clamped. dst must have one row per contact,
+// each NumSteps long; rows are overwritten. Potential allocates its coefficients per call
+// and is safe to call concurrently on the same Sources with different dst.
 func (s *Sources) Potential(contactsUm [][3]float64, somaUm [3]float64, rot Rotation,
 	sigmaSPerM float64, dst [][]float32) error {
 	if err := s.checkProjection(contactsUm, sigmaSPerM, dst); err != nil {

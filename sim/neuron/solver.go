@@ -64,8 +64,8 @@ func stimOnsetMs(o SimOptions) float64 { return max(0.5, o.PreMs-0.5) }
 // pulses are treated as synaptic (membrane) currents of the soma, so the returned
 // currents of a closed cell sum to zero at every step. The currents of the passive cell
 // (channels frozen at rest) under the same stimulus are subtracted, so the sources hold
-// the spike and not the stimulus artefact; SomaVmMV is the real somatic potential. Simulate allocates all its state; it is safe to call
-// concurrently on the same Cell.
+// the spike and not the stimulus artefact; SomaVmMV is the real somatic potential.
+// Simulate allocates all its state; it is safe to call concurrently on the same Cell.
 func (c *Cell) Simulate(opt SimOptions) (*Sources, error) {
 	o, err := opt.withDefaults()
 	if err != nil {

@@ -90,7 +90,8 @@ func parseSample(text string, line int) (*swcSample, error) {
 	}
 	for _, i := range []int{0, 1, 6} {
 		if v[i] != math.Trunc(v[i]) || math.Abs(v[i]) > 1<<31 {
-			return nil, fmt.Errorf("%w: line %d: field %d must be an integer", ErrBadSWC, line, i+1)
+			return nil, fmt.Errorf("%w: line %d: field %d must be an integer", ErrBadSWC,
+				line, i+1)
 		}
 	}
 	s := &swcSample{id: int(v[0]), kind: int(v[1]), pos: [3]float64{v[2], v[3], v[4]},

@@ -28,7 +28,9 @@ func (s *simState) buildNoise(ctx context.Context) (*noiseBlock, error) {
 	if err != nil {
 		return nil, err
 	}
-	colourFilter(mixed, rows, chans, s.cfg.SampleRateHz)
+	if err := colourFilter(ctx, mixed, rows, chans, s.cfg.SampleRateHz); err != nil {
+		return nil, err
+	}
 	bg := white[:rows*chans]
 	clear(bg)
 	if err := s.addBackground(ctx, bg, rows); err != nil {

@@ -163,3 +163,7 @@ func MaxUnits(p *probe.Probe) int {
 	vol := (b.maxX - b.minX) * (b.maxY - b.minY) * (b.maxZ - b.minZ)
 	return int(vol * neuronDensityPerUm3)
 }
+
+// Validate reports whether Generate would accept c, with defaults applied; errors wrap
+// ErrBadConfig. It does no work beyond the checks.
+func (c Config) Validate() error { return validate(withDefaults(c)) }

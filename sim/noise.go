@@ -24,8 +24,8 @@ import (
 //   - the amplifier's one-pole low-pass (amplifierHz);
 //   - the spikes of far background cells.
 const (
-	noiseCorrLengthUm = 40   // length scale of the spatial kernel
-	noiseNeighbourW   = 0.6  // kernel weight of a neighbour at zero distance (self is 1)
+	noiseCorrLengthUm = 30   // length scale of the spatial kernel
+	noiseNeighbourW   = 0.3  // kernel weight of a neighbour at zero distance (self is 1)
 	noiseRadiusUm     = 100  // neighbours beyond this do not mix
 	noiseMaxNeighbour = 12   // nor do more than this many, nearest first
 	noiseCommonW      = 0.15 // weight of the component common to all channels
@@ -133,44 +133,55 @@ func mixSpatial(ctx context.Context, white []float32, rows, channels int,
 }
 
 // colourFilter shapes each channel of a block in place: the pink sum of poles, then the
-// amplifier low-pass. It runs over the block's last 1024 rows first to settle the filter
-// state, so that the block wraps around nearly seamlessly.
-func colourFilter(block []float32, rows, channels int, fs float64) {
-	var a, w [len(pinkCornersHz)]float32
+// amplifier low-pass. Each channel first runs over the block's last 1024 rows to settle
+// its filter state, so that the block wraps around nearly seamlessly. Channel groups run
+// in parallel.
+func colourFilter(ctx context.Context, block []float32, rows, channels int,
+	fs float64) error {
+	var f pinkFilter
 	for i, fc := range pinkCornersHz {
-		a[i] = float32(math.Exp(-2 * math.Pi * fc / fs))
-		w[i] = float32(math.Sqrt(pinkCornersHz[0] / fc))
+		f.a[i] = float32(math.Exp(-2 * math.Pi * fc / fs))
+		f.w[i] = float32(math.Sqrt(pinkCornersHz[0] / fc))
 	}
-	aAmp := float32(math.Exp(-2 * math.Pi * amplifierCornerHz(fs) / fs))
-	state := make([]float32, (len(a)+1)*channels)
-	warm := min(1024, rows)
-	for pass, start := range []int{rows - warm, 0} {
-		end := rows
-		for t := start; t < end; t++ {
-			row := block[t*channels : (t+1)*channels]
-			out := colourRow(row, state, a, w, aAmp, channels)
-			if pass == 1 {
-				copy(row, out)
-			}
+	f.aAmp = float32(math.Exp(-2 * math.Pi * amplifierCornerHz(fs) / fs))
+	const group = 32
+	return parallelFor(ctx, (channels+group-1)/group, func(g int) {
+		c0, c1 := g*group, min((g+1)*group, channels)
+		state := make([]float32, (len(f.a)+1)*(c1-c0))
+		warm := min(1024, rows)
+		for t := rows - warm; t < rows; t++ {
+			f.row(block[t*channels+c0:t*channels+c1], state, false)
 		}
-	}
+		for t := range rows {
+			f.row(block[t*channels+c0:t*channels+c1], state, true)
+		}
+	})
 }
 
-// colourRow advances every channel's filter state by one input row and returns the
-// outputs, which live in the amplifier part of the state.
-func colourRow(row, state []float32, a, w [len(pinkCornersHz)]float32, aAmp float32,
-	channels int) []float32 {
-	amp := state[len(a)*channels:]
+// pinkFilter holds the coefficients of the noise colouring: pole factors a and weights w
+// of the pink sum, and the amplifier pole.
+type pinkFilter struct {
+	a, w [len(pinkCornersHz)]float32
+	aAmp float32
+}
+
+// row advances the filter state of the channels of row by one sample; with write, the
+// outputs replace the inputs.
+func (f *pinkFilter) row(row, state []float32, write bool) {
+	n := len(row)
+	amp := state[len(f.a)*n:]
 	for c, x := range row {
 		y := float32(noiseWhiteFloor) * x
-		for i := range a {
-			s := &state[i*channels+c]
-			*s = a[i]**s + (1-a[i])*x
-			y += w[i] * *s
+		for i := range f.a {
+			s := &state[i*n+c]
+			*s = f.a[i]**s + (1-f.a[i])*x
+			y += f.w[i] * *s
 		}
-		amp[c] = aAmp*amp[c] + (1-aAmp)*y
+		amp[c] = f.aAmp*amp[c] + (1-f.aAmp)*y
+		if write {
+			row[c] = amp[c]
+		}
 	}
-	return amp
 }
 
 // channelRMS returns the root mean square of each channel of a block.

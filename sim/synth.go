@@ -164,25 +164,45 @@ func (sy *synth) addSpikes(out []int16, t0 int64, n int) int64 {
 // falls at out row off, saturating; it returns the number of saturated samples.
 func addEvent(out []int16, chans, off, k0, k1 int, m *unitModel, e event) int64 {
 	g0 := m.grid[e.grid]
-	nc := len(g0.channels)
-	g1 := g0
-	if e.a1 != 0 && int(e.grid)+1 < len(m.grid) {
-		g1 = m.grid[e.grid+1]
+	if e.a1 == 0 || int(e.grid)+1 >= len(m.grid) {
+		return addStatic(out, chans, off, k0, k1, g0, e.a0)
 	}
+	g1 := m.grid[e.grid+1]
+	nc := len(g0.channels)
 	var clipped int64
 	for k := k0; k < k1; k++ {
 		row := out[(off+k)*chans : (off+k+1)*chans]
 		s0, s1 := g0.data[k*nc:(k+1)*nc], g1.data[k*nc:(k+1)*nc]
 		for i, c := range g0.channels {
-			v := float32(row[c]) + e.a0*s0[i] + e.a1*s1[i]
-			if v > math.MaxInt16 || v < math.MinInt16 {
-				clipped++
-				v = max(min(v, math.MaxInt16), math.MinInt16)
-			}
-			row[c] = int16(roundF32(v))
+			clipped += addSaturating(&row[c], e.a0*s0[i]+e.a1*s1[i])
 		}
 	}
 	return clipped
+}
+
+// addStatic is addEvent for a single template t scaled by a.
+func addStatic(out []int16, chans, off, k0, k1 int, t sparseTemplate, a float32) int64 {
+	nc := len(t.channels)
+	var clipped int64
+	for k := k0; k < k1; k++ {
+		row := out[(off+k)*chans : (off+k+1)*chans]
+		src := t.data[k*nc : (k+1)*nc]
+		for i, c := range t.channels {
+			clipped += addSaturating(&row[c], a*src[i])
+		}
+	}
+	return clipped
+}
+
+// addSaturating adds v to *x, rounding and saturating; it returns 1 if it saturated.
+func addSaturating(x *int16, v float32) int64 {
+	v += float32(*x)
+	if v > math.MaxInt16 || v < math.MinInt16 {
+		*x = int16(max(min(v, math.MaxInt16), math.MinInt16))
+		return 1
+	}
+	*x = int16(roundF32(v))
+	return 0
 }
 
 // roundF32 rounds x (|x| < 2^22) to the nearest integer, ties to even, without a

@@ -24,7 +24,7 @@ type SubOptions struct {
 	PendingFrames int
 	// AckEvery sends a flow-control ack after this many accepted frames [8].
 	AckEvery int
-	// AckInterval is the heartbeat period of acks, sent even when idle [100ms].
+	// AckInterval is the heartbeat period of acks, sent even when idle or blocked [50ms].
 	AckInterval time.Duration
 	// NoAck disables acks, for passive observers that must not pace a replayer.
 	NoAck bool
@@ -47,7 +47,7 @@ func (o SubOptions) withDefaults(c *Conn) (SubOptions, error) {
 	o.PendingFrames = orInt(o.PendingFrames, 1024)
 	o.AckEvery = orInt(o.AckEvery, 8)
 	o.ResyncAfter = orInt(o.ResyncAfter, 16)
-	o.AckInterval = orDur(o.AckInterval, 100*time.Millisecond)
+	o.AckInterval = orDur(o.AckInterval, 50*time.Millisecond)
 	o.ErrorInterval = orDur(o.ErrorInterval, time.Second)
 	o.LogInterval = orDur(o.LogInterval, 5*time.Second)
 	if o.Log == nil {

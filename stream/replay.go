@@ -30,7 +30,7 @@ type ReplayOptions struct {
 	// frame is published [1].
 	Consumers int
 	// StaleAfter, at Speed 0, is how long a consumer may stay silent (FrameSubs send a
-	// heartbeat ack every 100 ms) before it is no longer waited for [2s].
+	// heartbeat ack every 50 ms) before it is no longer waited for [2s].
 	StaleAfter time.Duration
 	// OnPublish, if set, is called after each frame is published, from Replay's goroutine.
 	// It must be quick; it delays the next frame.
@@ -62,7 +62,7 @@ type ReplayStats struct {
 	Frames     uint64        // sample frames published, end of stream excluded
 	Samples    int64         // samples per channel published
 	Bytes      uint64        // message bytes published, end of stream included
-	Elapsed    time.Duration // from the first publish to the end
+	Elapsed    time.Duration // whole replay, waits for the first consumer included
 	MaxLateNs  int64         // at Speed > 0, the worst delay behind schedule, ns
 	AckWaitNs  int64         // at Speed 0, time spent waiting for acks, ns
 	LastSeq    uint64        // seq of the end-of-stream frame

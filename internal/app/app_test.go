@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -41,7 +42,7 @@ func labelledWithin(rec *sim.Recording, s *sorting.Sorting, tol int64, minSNR fl
 		}
 	}
 	if n == 0 {
-		return 0
+		return math.NaN()
 	}
 	return float64(hit) / float64(n)
 }
@@ -61,10 +62,10 @@ func TestEndToEndLabelsInjectedSpikes(t *testing.T) {
 				t.Fatal(err)
 			}
 			tol := int64(0.4e-3*rec.SampleRateHz + 0.5)
-			frac := labelledWithin(rec, res.Sorting, tol, 8)
-			t.Logf("%s: %.3f of SNR>=8 true spikes labelled within 0.4 ms; %d events, %d units",
+			frac := labelledWithin(rec, res.Sorting, tol, 5)
+			t.Logf("%s: %.3f of SNR>=5 true spikes labelled within 0.4 ms; %d events, %d units",
 				m, frac, len(res.AllEvents), len(res.Sorting.UnitIDs))
-			if frac < 0.8 {
+			if !(frac >= 0.8) {
 				t.Errorf("only %.3f of true spikes came out labelled within 0.4 ms", frac)
 			}
 			if res.Frames.Frames == 0 {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/spikestream/spikestream/models"
 	"github.com/spikestream/spikestream/pipeline"
@@ -29,6 +30,9 @@ func ParseMethod(s string) (Method, error) {
 	}
 	return "", fmt.Errorf("unknown method %q (learned, baseline)", s)
 }
+
+// baselineRadiusPerDim scales the nearest-centroid radius with the PCA dimension.
+const baselineRadiusPerDim = 3
 
 // learnedThresholdSD is the candidate threshold under the learned scorer: lower than the
 // baseline's 5 SD so that recall rises, with the scorer restoring precision.
@@ -62,7 +66,10 @@ func BuildComponents(method Method, modelPath string, p *probe.Probe, rateHz flo
 		return nil, err
 	}
 	if method == Baseline {
-		c.Assigner = assign.NewNearestCentroid(assign.BaselineConfig{}, sink)
+		// PCA scores are in noise units; same-unit spikes scatter by about 2.5 sqrt(dim)
+		// around their centroid (measured on sim), and the radius admits most of that.
+		radius := baselineRadiusPerDim * math.Sqrt(float64(c.Embedder.Dim()))
+		c.Assigner = assign.NewNearestCentroid(assign.BaselineConfig{RadiusEmb: radius}, sink)
 		return c, nil
 	}
 	c.Assigner, err = assign.New(assign.Config{SampleRateHz: rateHz}, p, sink)

@@ -54,7 +54,11 @@ func printSummary(w io.Writer, rec *sim.Recording, res *SessionResult) {
 		len(res.Sorting.UnitIDs), res.Elapsed.Seconds(), durS/res.Elapsed.Seconds())
 	fmt.Fprintf(w, "latency:   processing %s\n", res.ProcessingLatency())
 	fmt.Fprintf(w, "           trough->event %s\n", res.TroughToEvent())
-	fmt.Fprintf(w, "frames:    %+v\n", res.Frames)
+	f := res.Frames
+	fmt.Fprintf(w, "bus:       %d frames; dropped: %d malformed, %d wrong shape, %d duplicate or "+
+		"late; %d lost upstream; %d NaN/Inf samples zeroed\n", f.Frames, f.DecodeErrors,
+		f.ChannelMismatch+f.RateChanges+f.ScaleChanges, f.Duplicates+f.OutOfOrder+f.Overlaps,
+		f.LostFrames+f.ClientDropped, f.NonFiniteSamples)
 	acc, err := Accuracy(rec, res.Sorting)
 	if err != nil {
 		fmt.Fprintf(w, "accuracy:  not computed: %v\n", err)

@@ -1,9 +1,12 @@
 package eval
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -46,8 +49,30 @@ func WriteTable(w io.Writer, r *Result) error {
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
 	}
+	if line := unpairedLine(r); line != "" {
+		fmt.Fprintln(w, line)
+	}
 	_, err := fmt.Fprintln(w, SummaryLine(r))
 	return err
+}
+
+// maxListedIDs bounds the unpaired sorted ids listed by WriteTable.
+const maxListedIDs = 30
+
+// unpairedLine lists the sorted units paired with no true unit, or returns "".
+func unpairedLine(r *Result) string {
+	ids := r.UnmatchedSorted
+	if len(ids) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, min(len(ids), maxListedIDs)+1)
+	for _, id := range ids[:min(len(ids), maxListedIDs)] {
+		parts = append(parts, strconv.FormatInt(id, 10))
+	}
+	if len(ids) > maxListedIDs {
+		parts = append(parts, "...")
+	}
+	return fmt.Sprintf("unpaired sorted units (%d): %s", len(ids), strings.Join(parts, " "))
 }
 
 // WriteTSV writes the per-unit table as tab-separated values with a header row.
@@ -73,4 +98,54 @@ func SummaryLine(r *Result) string {
 		fmtFloat(s.WellDetectedFrac, 3), fmtFloat(s.MeanAccuracy, 3), o.MinSNR,
 		fmtFloat(s.MeanAccuracyHighSNR, 3), s.NumHighSNR, fmtFloat(s.MeanRecall, 3),
 		fmtFloat(s.MeanPrecision, 3), s.NumFalsePosUnits, o.DeltaMs)
+}
+
+// Names of the files WriteReport writes.
+const (
+	ReportTable       = "eval_units.tsv"
+	ReportSummary     = "summary.txt"
+	ReportSNRPlot     = "accuracy_snr.png"
+	ReportAgreePlot   = "agreement.png"
+	reportPermissions = 0o644
+)
+
+// WriteReport writes the per-unit table (eval_units.tsv), the summary line plus any notes
+// (summary.txt) and the two figures (accuracy_snr.png, agreement.png) into dir, creating
+// it. A figure with nothing to show is skipped and named in the returned list; other
+// failures are errors. dir must not be a phy folder: read_phy reads every .tsv there.
+func WriteReport(dir string, r *Result, notes ...string) (skipped []string, err error) {
+	if _, err := os.Stat(filepath.Join(dir, "params.py")); err == nil {
+		return nil, fmt.Errorf("write report: %s is a phy folder", dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("write report: %w", err)
+	}
+	var tsv strings.Builder
+	if err := WriteTSV(&tsv, r); err != nil {
+		return nil, err
+	}
+	summary := strings.Join(append([]string{SummaryLine(r)}, notes...), "\n") + "\n"
+	for name, text := range map[string]string{ReportTable: tsv.String(),
+		ReportSummary: summary} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text),
+			reportPermissions); err != nil {
+			return nil, fmt.Errorf("write report: %w", err)
+		}
+	}
+
+	plots := []struct {
+		name string
+		plot func(string, *Result) error
+	}{{ReportSNRPlot, PlotAccuracySNR}, {ReportAgreePlot, PlotAgreement}}
+	for _, p := range plots {
+		err := p.plot(filepath.Join(dir, p.name), r)
+		if errors.Is(err, ErrNothingToPlot) {
+			skipped = append(skipped, p.name)
+			continue
+		}
+		if err != nil {
+			return skipped, fmt.Errorf("write report: %w", err)
+		}
+	}
+	return skipped, nil
 }

@@ -48,9 +48,10 @@ func TestWriteTableAndTSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
-	if len(lines) != 5 || !strings.HasPrefix(lines[4], "summary: true_units=3 sorted_units=3"+
+	if len(lines) != 6 || lines[4] != "unpaired sorted units (1): 30" ||
+		!strings.HasPrefix(lines[5], "summary: true_units=3 sorted_units=3"+
 		" matched=2 well_detected=1 (0.333) mean_accuracy=0.500 mean_accuracy_snr>=5=0.750"+
-		" (2 units)") || !strings.Contains(lines[4], "false_positive_units=1") {
+		" (2 units)") || !strings.Contains(lines[5], "false_positive_units=1") {
 		t.Errorf("table:\n%s", b.String())
 	}
 }
@@ -98,5 +99,52 @@ func TestDisplayOrderPutsPairsOnDiagonal(t *testing.T) {
 	if !slices.Equal(pick(r.TrueIDs, rows), []int64{1, 2, 3}) ||
 		!slices.Equal(pick(r.SortedIDs, cols), []int64{10, 20, 30}) {
 		t.Errorf("rows %v cols %v", pick(r.TrueIDs, rows), pick(r.SortedIDs, cols))
+	}
+}
+
+func TestWriteReport(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "report")
+	r := summaryCase(t)
+	skipped, err := WriteReport(dir, r, "note one")
+	if err != nil || len(skipped) != 0 {
+		t.Fatalf("skipped %v err %v", skipped, err)
+	}
+	for _, name := range []string{ReportTable, ReportSummary, ReportSNRPlot, ReportAgreePlot} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	sum, _ := os.ReadFile(filepath.Join(dir, ReportSummary))
+	if want := SummaryLine(r) + "\nnote one\n"; string(sum) != want {
+		t.Errorf("summary.txt %q, want %q", sum, want)
+	}
+
+	noSNR, err := Compare(mustSorting(t, []int64{5}, []int64{1}),
+		mustSorting(t, []int64{5}, []int64{2}), Options{})
+	must(t, err)
+	skipped, err = WriteReport(filepath.Join(t.TempDir(), "x"), noSNR)
+	if err != nil || !slices.Equal(skipped, []string{ReportSNRPlot}) {
+		t.Errorf("no SNR: skipped %v err %v", skipped, err)
+	}
+
+	phy := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(phy, "params.py"), nil, 0o644))
+	if _, err := WriteReport(phy, r); err == nil {
+		t.Error("wrote a report into a phy folder")
+	}
+}
+
+func TestUnpairedLine(t *testing.T) {
+	r := &Result{}
+	if unpairedLine(r) != "" {
+		t.Error("line for no unpaired units")
+	}
+	for i := range 35 {
+		r.UnmatchedSorted = append(r.UnmatchedSorted, int64(i))
+	}
+	line := unpairedLine(r)
+	if !strings.HasPrefix(line, "unpaired sorted units (35): 0 1 2") ||
+		!strings.HasSuffix(line, " 29 ...") {
+		t.Errorf("line %q", line)
 	}
 }

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spikestream/spikestream/eval"
 	"github.com/spikestream/spikestream/sorting"
@@ -86,11 +83,6 @@ func evaluate(f evalFlags, w io.Writer) error {
 	return writeEvalOutputs(f.out, res, stability, w)
 }
 
-func fileExists(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && !st.IsDir()
-}
-
 // stabilityLine scores unit-id stability when the recording spans two windows or more.
 func stabilityLine(f evalFlags, truth *eval.Truth, sorted *sorting.Sorting,
 	opt eval.Options) (string, error) {
@@ -117,40 +109,16 @@ func stabilityLine(f evalFlags, truth *eval.Truth, sorted *sorting.Sorting,
 
 // writeEvalOutputs writes the table, summary and figures into dir.
 func writeEvalOutputs(dir string, res *eval.Result, stability string, log io.Writer) error {
-	if fileExists(filepath.Join(dir, "params.py")) {
-		return fmt.Errorf("--out %s is a phy folder; read_phy would read our tables", dir)
+	var notes []string
+	if stability != "" {
+		notes = append(notes, stability)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	var tsv strings.Builder
-	if err := eval.WriteTSV(&tsv, res); err != nil {
+	skipped, err := eval.WriteReport(dir, res, notes...)
+	if err != nil {
 		return err
 	}
-	summary := eval.SummaryLine(res) + "\n"
-	if stability != "" {
-		summary += stability + "\n"
-	}
-	files := map[string]string{"eval_units.tsv": tsv.String(), "summary.txt": summary}
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-	}
-
-	plots := []struct {
-		name string
-		plot func(string, *eval.Result) error
-	}{{"accuracy_snr.png", eval.PlotAccuracySNR}, {"agreement.png", eval.PlotAgreement}}
-	for _, p := range plots {
-		err := p.plot(filepath.Join(dir, p.name), res)
-		if errors.Is(err, eval.ErrNothingToPlot) {
-			fmt.Fprintf(log, "skipped %s: %v\n", p.name, err)
-			continue
-		}
-		if err != nil {
-			return err
-		}
+	for _, name := range skipped {
+		fmt.Fprintf(log, "skipped %s: nothing to plot\n", name)
 	}
 	fmt.Fprintf(log, "wrote %s\n", dir)
 	return nil

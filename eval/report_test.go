@@ -50,8 +50,8 @@ func TestWriteTableAndTSV(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
 	if len(lines) != 6 || lines[4] != "unpaired sorted units (1): 30" ||
 		!strings.HasPrefix(lines[5], "summary: true_units=3 sorted_units=3"+
-		" matched=2 well_detected=1 (0.333) mean_accuracy=0.500 mean_accuracy_snr>=5=0.750"+
-		" (2 units)") || !strings.Contains(lines[5], "false_positive_units=1") {
+			" matched=2 well_detected=1 (0.333) mean_accuracy=0.500 mean_accuracy_snr>=5=0.750"+
+			" (2 units)") || !strings.Contains(lines[5], "false_positive_units=1") {
 		t.Errorf("table:\n%s", b.String())
 	}
 }

@@ -195,6 +195,21 @@ func (c *Conn) asyncError(_ *nats.Conn, sub *nats.Subscription, err error) {
 	}
 }
 
+// publish sends data on subject; a failure is wrapped with the subject, and also with
+// ErrClosed when the connection has been closed or is draining.
+func (c *Conn) publish(subject string, data []byte) error {
+	err := c.nc.Publish(subject, data)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, nats.ErrConnectionClosed), errors.Is(err, nats.ErrConnectionDraining):
+		return fmt.Errorf("publish on %s: %w: %w", subject, ErrClosed, err)
+	case errors.Is(err, nats.ErrMaxPayload):
+		return fmt.Errorf("publish %d bytes on %s: %w: %w", len(data), subject, ErrTooLarge, err)
+	}
+	return fmt.Errorf("publish on %s: %w", subject, err)
+}
+
 // NATS returns the underlying client connection, for publishing or subscribing directly.
 // Do not close it; call Close.
 func (c *Conn) NATS() *nats.Conn { return c.nc }

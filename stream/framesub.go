@@ -135,6 +135,15 @@ type reportState struct {
 // SubscribeFrames subscribes to subj.Raw and starts the goroutine that validates frames
 // and delivers them on C(). The subscription is registered with the server before it
 // returns. It stops, closing C(), when ctx is done or Close is called.
+//
+// Overflow policy: the goroutine blocks on a full C() (backpressure, counted in
+// BlockedNs) while messages queue in the client-side queue of opt.PendingFrames; when
+// that is full the NATS client drops messages, counted in ClientDropped and seen as seq
+// and sample gaps. A live source is never slowed; a Speed 0 Replay is paced by the acks
+// this FrameSub publishes on subj.Ack (unless opt.NoAck), so it loses nothing. Frames
+// that fail validation are dropped or repaired as docs/wire-format.md describes; each
+// problem is counted, published on subj.Errors at most once per opt.ErrorInterval per
+// kind, and logged at most once per opt.LogInterval per kind.
 func SubscribeFrames(ctx context.Context, c *Conn, subj Subjects,
 	opt SubOptions) (*FrameSub, error) {
 	opt, err := opt.withDefaults(c)

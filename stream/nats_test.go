@@ -596,3 +596,21 @@ func drainIdle(fs *FrameSub, idle time.Duration) int {
 		}
 	}
 }
+
+func TestPublishErrorsWrapSentinels(t *testing.T) {
+	c := testConn(t, ConnOptions{MaxPayloadBytes: 1024})
+	subj := testSubjects(t, "limits")
+	_, err := Replay(context.Background(), c, subj, bytes.NewReader(nil),
+		ReplayOptions{Channels: 384, SampleRateHz: 30000, UVPerUnit: 1, Speed: 1})
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("oversize frames: got %v, want ErrTooLarge", err)
+	}
+	p := NewEventPublisher(c, subj, PubOptions{})
+	c.Close()
+	if err := p.PublishSpikes(testSpikes(1)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("publish after Close: got %v, want ErrClosed", err)
+	}
+	if err := p.PublishError("", "x", 0); !errors.Is(err, ErrBadHeader) {
+		t.Fatalf("empty kind: got %v", err)
+	}
+}

@@ -49,7 +49,8 @@ func (p *EventPublisher) maxSpikesPerMessage() int {
 
 // PublishSpikes publishes ev as one spike batch, or several when ev exceeds the server's
 // payload limit; each batch gets the next seq. An empty ev publishes nothing. It does not
-// retain ev and allocates only with the JSON mirror on.
+// retain ev and allocates only with the JSON mirror on. After the Conn is closed the error
+// wraps ErrClosed.
 func (p *EventPublisher) PublishSpikes(ev []SpikeEvent) error {
 	limit := p.maxSpikesPerMessage()
 	for len(ev) > 0 {
@@ -70,8 +71,8 @@ func (p *EventPublisher) publishBatch(ev []SpikeEvent) error {
 	if p.buf, err = EncodeSpikeBatch(p.buf[:0], &p.batch); err != nil {
 		return fmt.Errorf("publish spikes: %w", err)
 	}
-	if err := p.c.nc.Publish(p.subj.Spikes, p.buf); err != nil {
-		return fmt.Errorf("publish spikes on %s: %w", p.subj.Spikes, err)
+	if err := p.c.publish(p.subj.Spikes, p.buf); err != nil {
+		return fmt.Errorf("publish spikes: %w", err)
 	}
 	p.batches.Add(1)
 	p.spikes.Add(uint64(len(ev)))
@@ -95,8 +96,8 @@ func (p *EventPublisher) publishSpikesJSON(b SpikeBatch) error {
 		}
 		return p.publishSpikesJSON(SpikeBatch{Seq: b.Seq, Spikes: b.Spikes[half:]})
 	}
-	if err := p.c.nc.Publish(p.subj.SpikesJSON, js); err != nil {
-		return fmt.Errorf("publish json on %s: %w", p.subj.SpikesJSON, err)
+	if err := p.c.publish(p.subj.SpikesJSON, js); err != nil {
+		return fmt.Errorf("publish json: %w", err)
 	}
 	return nil
 }
@@ -106,8 +107,8 @@ func (p *EventPublisher) publishJSON(subject string, v any) error {
 	if err != nil {
 		return fmt.Errorf("publish json on %s: %w", subject, err)
 	}
-	if err := p.c.nc.Publish(subject, b); err != nil {
-		return fmt.Errorf("publish json on %s: %w", subject, err)
+	if err := p.c.publish(subject, b); err != nil {
+		return fmt.Errorf("publish json: %w", err)
 	}
 	return nil
 }
@@ -118,8 +119,8 @@ func (p *EventPublisher) PublishUnit(e UnitEvent) error {
 	if p.buf, err = EncodeUnitEvent(p.buf[:0], &e); err != nil {
 		return fmt.Errorf("publish unit: %w", err)
 	}
-	if err := p.c.nc.Publish(p.subj.Units, p.buf); err != nil {
-		return fmt.Errorf("publish unit on %s: %w", p.subj.Units, err)
+	if err := p.c.publish(p.subj.Units, p.buf); err != nil {
+		return fmt.Errorf("publish unit: %w", err)
 	}
 	p.units.Add(1)
 	if p.opt.JSONMirror {
@@ -137,8 +138,8 @@ func (p *EventPublisher) PublishError(kind, detail string, seq uint64) error {
 	if err != nil {
 		return err
 	}
-	if err := p.c.nc.Publish(p.subj.Errors, b); err != nil {
-		return fmt.Errorf("publish error event on %s: %w", p.subj.Errors, err)
+	if err := p.c.publish(p.subj.Errors, b); err != nil {
+		return fmt.Errorf("publish error event: %w", err)
 	}
 	p.errs.Add(1)
 	return nil

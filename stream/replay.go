@@ -120,6 +120,10 @@ func Replay(ctx context.Context, c *Conn, subj Subjects, src io.Reader,
 		return ReplayStats{}, fmt.Errorf("replay: %w", err)
 	}
 	r := newReplayer(c, subj, opt)
+	if limit := c.nc.MaxPayload(); int64(len(r.msg)) > limit {
+		return ReplayStats{}, fmt.Errorf("replay: %w: %d-byte frames, server limit %d",
+			ErrTooLarge, len(r.msg), limit)
+	}
 	if opt.Speed == 0 {
 		sub, err := r.subscribeAcks()
 		if err != nil {
@@ -233,8 +237,8 @@ func (r *replayer) finish(ctx context.Context) error {
 // publish writes msg's header from r.f and sends body, reporting it to OnPublish.
 func (r *replayer) publish(body []byte) error {
 	putFrameHeader(body, &r.f)
-	if err := r.c.nc.Publish(r.subj.Raw, body); err != nil {
-		return fmt.Errorf("replay: publish seq %d: %w", r.f.Seq, err)
+	if err := r.c.publish(r.subj.Raw, body); err != nil {
+		return fmt.Errorf("replay: seq %d: %w", r.f.Seq, err)
 	}
 	r.st.Bytes += uint64(len(body))
 	if r.acks != nil {

@@ -16,7 +16,7 @@ func npUnits(seed uint64, n, dim int) []synthUnit {
 	for i := range us {
 		us[i] = synthUnit{
 			emb: randomCentre(r, dim, 4), xUm: 11 + 48*r.Float64(),
-			yUm: 3820 * (float64(i) + r.Float64()) / float64(n),
+			yUm:   3820 * (float64(i) + r.Float64()) / float64(n),
 			ampUV: 50 + 250*r.Float64(), rateHz: 2 + 10*r.Float64(),
 			sdEmb: 1, sdPosUm: 6, ampCV: 0.15,
 		}

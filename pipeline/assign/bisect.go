@@ -7,6 +7,7 @@ import "math"
 // goroutine.
 type bisector struct {
 	labels []uint8
+	prev   []uint8
 	proj   []float64
 	axis   []float64
 	tmp    []float64
@@ -29,13 +30,19 @@ func (b *bisector) split(x []float32, n, k int) (float64, []uint8) {
 	}
 	b.principalAxis(x, n, k)
 	b.initByAxis(x, n, k)
-	for iter := 0; iter < 20; iter++ {
-		if !b.centroids(x, n, k) || !b.relabel(x, n, k) {
-			break
-		}
-	}
 	if !b.centroids(x, n, k) {
 		return 0, b.labels
+	}
+	for iter := 0; iter < 20; iter++ {
+		b.prev = append(b.prev[:0], b.labels...)
+		if !b.relabel(x, n, k) {
+			break
+		}
+		if !b.centroids(x, n, k) { // a half became too small: keep the last valid split
+			copy(b.labels, b.prev)
+			b.centroids(x, n, k)
+			break
+		}
 	}
 	return b.dprime(x, n, k), b.labels
 }
@@ -190,4 +197,15 @@ func (b *bisector) dprime(x []float32, n, k int) float64 {
 		return math.Inf(1)
 	}
 	return math.Abs(m1-m0) / math.Sqrt(pooled)
+}
+
+// separation returns the d' of a given two-way partition of the n rows of x (labels 0 or 1),
+// measured as split measures its own; 0 when either side has fewer than minSide rows.
+func (b *bisector) separation(x []float32, n, k int, labels []uint8) float64 {
+	b.grow(n, k)
+	copy(b.labels, labels)
+	if !b.centroids(x, n, k) {
+		return 0
+	}
+	return b.dprime(x, n, k)
 }

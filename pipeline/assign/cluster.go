@@ -56,6 +56,10 @@ type clusterer struct {
 	minSpikes int
 	maxPosSD  float64
 	splitDP   float64
+	maxSpread float64 // MaxSpreadRatio
+	// typicalVar is the median over live units of their mean per-dimension embedding
+	// variance, set before each run; 0 when there are none.
+	typicalVar float64
 	g         grid
 	sep       separator
 	start     []int32 // points by cell, compressed-row style
@@ -68,7 +72,7 @@ const maxDepth = 16
 
 func newClusterer(cfg Config, g grid) clusterer {
 	return clusterer{minSpikes: cfg.MinSpikes, maxPosSD: cfg.MaxPosSDUm,
-		splitDP: cfg.SplitDPrime, g: g}
+		splitDP: cfg.SplitDPrime, maxSpread: cfg.MaxSpreadRatio, g: g}
 }
 
 // run returns the clusters found in pts as lists of indices into pts; each point is in at
@@ -86,8 +90,8 @@ func (c *clusterer) run(pts []point, dim int) [][]int32 {
 		if len(hood) < c.minSpikes {
 			continue
 		}
-		for _, leaf := range c.bisect(pts, hood, dim, 0, nil) {
-			if kept := c.accept(pts, leaf, cell); kept != nil {
+		for _, leaf := range c.agglomerate(pts, hood, dim) {
+			if kept := c.accept(pts, leaf, cell, dim); kept != nil {
 				out = append(out, kept)
 			}
 		}
@@ -156,7 +160,7 @@ func (c *clusterer) bisect(pts []point, idx []int32, dim, depth int, out [][]int
 
 // accept returns leaf if it qualifies as a new unit centred in cell, marking its points
 // taken; nil otherwise.
-func (c *clusterer) accept(pts []point, leaf []int32, cell int) []int32 {
+func (c *clusterer) accept(pts []point, leaf []int32, cell, dim int) []int32 {
 	var sx, sy float64
 	for _, i := range leaf {
 		sx += float64(pts[i].xUm)
@@ -173,11 +177,54 @@ func (c *clusterer) accept(pts []point, leaf []int32, cell int) []int32 {
 		dx, dy := float64(pts[i].xUm)-mx, float64(pts[i].yUm)-my
 		v += dx*dx + dy*dy
 	}
-	if math.Sqrt(v/n/2) > c.maxPosSD {
+	if math.Sqrt(v/n/2) > c.maxPosSD || !c.compact(pts, leaf, dim) {
 		return nil
 	}
 	for _, i := range leaf {
 		c.taken[i] = true
 	}
 	return leaf
+}
+
+// partitionExcess returns by how much the separation of the given partition of pts[idx]
+// (labels 0 or 1 per listed point) exceeds its threshold at base, in embedding space or in
+// position, whichever is larger; positive means the two sides are distinct.
+func (s *separator) partitionExcess(pts []point, idx []int32, labels []uint8, dim int,
+	base float64) float64 {
+	n := len(idx)
+	s.feats = s.feats[:0]
+	for _, i := range idx {
+		s.feats = append(s.feats, pts[i].emb[:dim]...)
+	}
+	excess := s.b.separation(s.feats, n, dim, labels) - dprimeThreshold(base, dim, n)
+	s.feats = s.feats[:0]
+	for _, i := range idx {
+		s.feats = append(s.feats, pts[i].xUm, pts[i].yUm)
+	}
+	return max(excess, s.b.separation(s.feats, n, 2, labels)-dprimeThreshold(base, 2, n))
+}
+
+// compact reports whether leaf's mean per-dimension embedding variance is within maxSpread
+// times the typical live unit's; always true while there is no live unit.
+func (c *clusterer) compact(pts []point, leaf []int32, dim int) bool {
+	if c.typicalVar <= 0 {
+		return true
+	}
+	return meanVariance(pts, leaf, dim) <= c.maxSpread*c.typicalVar
+}
+
+// meanVariance returns the mean over dimensions of the embedding variance of pts[idx].
+func meanVariance(pts []point, idx []int32, dim int) float64 {
+	var total float64
+	n := float64(len(idx))
+	for k := 0; k < dim; k++ {
+		var s, s2 float64
+		for _, i := range idx {
+			v := float64(pts[i].emb[k])
+			s += v
+			s2 += v * v
+		}
+		total += max(s2/n-(s/n)*(s/n), 0)
+	}
+	return total / float64(dim)
 }

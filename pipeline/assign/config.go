@@ -46,6 +46,10 @@ type Config struct {
 	// MaxPosSDUm rejects a pool cluster whose position spread (RMS per axis) exceeds it:
 	// one neuron's spikes come from one place [25].
 	MaxPosSDUm float64
+	// MaxSpreadRatio rejects a pool cluster whose mean per-dimension embedding variance
+	// exceeds this multiple of the median over live units (not applied while no unit is
+	// live): diffuse background spikes do not make a unit [4].
+	MaxSpreadRatio float64
 	// ClusterEveryS is the stream time between background passes (clustering, merge,
 	// split, retire) [1].
 	ClusterEveryS float64
@@ -95,6 +99,7 @@ func (c Config) withDefaults() Config {
 	defInt(&c.MinSpikes, 30)
 	def(&c.ClusterCellUm, 40)
 	def(&c.MaxPosSDUm, 25)
+	def(&c.MaxSpreadRatio, 4)
 	def(&c.ClusterEveryS, 1)
 	def(&c.SplitDPrime, 4)
 	def(&c.MergeDPrime, 3.3)
@@ -114,7 +119,7 @@ func (c Config) validate() error {
 		{"GateSD", c.GateSD}, {"CentroidTauS", c.CentroidTauS},
 		{"PositionTauS", c.PositionTauS}, {"SpreadTauS", c.SpreadTauS},
 		{"PoolMaxAgeS", c.PoolMaxAgeS}, {"ClusterCellUm", c.ClusterCellUm},
-		{"MaxPosSDUm", c.MaxPosSDUm}, {"ClusterEveryS", c.ClusterEveryS},
+		{"MaxPosSDUm", c.MaxPosSDUm}, {"MaxSpreadRatio", c.MaxSpreadRatio}, {"ClusterEveryS", c.ClusterEveryS},
 		{"SplitDPrime", c.SplitDPrime}, {"MergeDPrime", c.MergeDPrime},
 		{"RetireAfterS", c.RetireAfterS}, {"UpdateEveryS", c.UpdateEveryS},
 	}

@@ -147,8 +147,8 @@ func (o *Online) applySplits() {
 			halves[l] = append(halves[l], sc.pts[i])
 		}
 		var ma, mb model
-		initModel(&ma, halves[0], o.dim, o.gateSD)
-		initModel(&mb, halves[1], o.dim, o.gateSD)
+		initModel(&ma, halves[0], o.dim, o.lim)
+		initModel(&mb, halves[1], o.dim, o.lim)
 		var keep, move []point
 		for _, p := range u.recent.appendTo(nil) {
 			inA := ma.normDist(&p) <= mb.normDist(&p)
@@ -190,7 +190,7 @@ func (o *Online) applyCreations() {
 			continue
 		}
 		var m model
-		initModel(&m, pts, o.dim, o.gateSD)
+		initModel(&m, pts, o.dim, o.lim)
 		if o.duplicates(&m) {
 			continue
 		}
@@ -264,8 +264,15 @@ func (o *Online) duplicates(m *model) bool {
 }
 
 // sweep gives each remaining pool spike that one of the new units admits to the best such
-// unit, appending it to that unit's backfill. Caller holds mu.
+// unit, appending it to that unit's backfill. Admission is decided against the founding
+// models before any of them is updated, so a sweep cannot snowball. Caller holds mu.
 func (o *Online) sweep(born []*unit, backfill [][]point) [][]point {
+	type admit struct {
+		unit int
+		q    float32
+		p    *point
+	}
+	var admitted []admit
 	r2 := float32(o.cfg.NeighbourRadiusUm * o.cfg.NeighbourRadiusUm)
 	for i := 0; i < o.pool.n; i++ {
 		p := o.pool.at(i)
@@ -284,10 +291,13 @@ func (o *Online) sweep(born []*unit, backfill [][]point) [][]point {
 			}
 		}
 		if best >= 0 {
-			o.absorb(born[best], p, bestQ)
-			backfill[best] = append(backfill[best], *p)
-			p.dead = true
+			admitted = append(admitted, admit{best, bestQ, p})
 		}
+	}
+	for _, a := range admitted {
+		o.absorb(born[a.unit], a.p, a.q)
+		backfill[a.unit] = append(backfill[a.unit], *a.p)
+		a.p.dead = true
 	}
 	return backfill
 }

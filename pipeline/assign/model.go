@@ -24,7 +24,15 @@ const (
 	minVarLogAmp  = 4e-3 // about 6 % amplitude SD
 	varShrinkFrac = 0.2  // per-dimension embedding variance shrinks this far to the mean
 	minVarEmbRel  = 1e-4 // floor of a dimension's variance relative to the mean variance
+	maxVarLogAmp  = 0.25 // log-amplitude SD at most 0.5
+	maxVarGrowth  = 4    // a dimension's variance may grow to 4x its value at founding
 )
+
+// limits are the config-derived bounds a model works within.
+type limits struct {
+	gateSD    float32
+	maxVarPos float32 // per-axis position variance cap, um^2
+}
 
 // model is a unit's statistical summary: a diagonal Gaussian over embedding, position and log
 // amplitude, and the running statistics of its members' normalised distance that set the
@@ -32,6 +40,7 @@ const (
 type model struct {
 	mean    [MaxDim]float32
 	varEmb  [MaxDim]float32
+	varCap  [MaxDim]float32 // maxVarGrowth times the variance at founding
 	invVar  [MaxDim]float32 // 1/varEmb after shrinkage and floor, cached for the hot path
 	xUm     float32
 	yUm     float32
@@ -46,6 +55,7 @@ type model struct {
 	dim     int
 	gateMin float32
 	gateMax float32
+	lim     limits
 }
 
 // normDist returns the normalised squared distance of p from m: the Mahalanobis distance
@@ -63,10 +73,13 @@ func (m *model) normDist(p *point) float32 {
 	return s / m.dof
 }
 
-// refresh recomputes the cached inverse variances, log determinant and gate.
-func (m *model) refresh(gateSD float32) {
+// refresh bounds the variances and recomputes the cached inverse variances, log determinant
+// and gate. The caps stop a unit that absorbs a neighbour's spikes from widening without
+// end: one neuron's spikes come from one place and keep their shape.
+func (m *model) refresh() {
 	var meanVar float32
 	for k := 0; k < m.dim; k++ {
+		m.varEmb[k] = min(m.varEmb[k], m.varCap[k])
 		meanVar += m.varEmb[k]
 	}
 	meanVar /= float32(m.dim)
@@ -78,17 +91,17 @@ func (m *model) refresh(gateSD float32) {
 		m.invVar[k] = 1 / v
 		logDet += math.Log(float64(v))
 	}
-	m.varPos = max(m.varPos, minVarPosUm2)
-	m.varAmp = max(m.varAmp, minVarLogAmp)
+	m.varPos = min(max(m.varPos, minVarPosUm2), max(m.lim.maxVarPos, minVarPosUm2))
+	m.varAmp = min(max(m.varAmp, minVarLogAmp), maxVarLogAmp)
 	logDet += 2*math.Log(float64(m.varPos)) + math.Log(float64(m.varAmp))
 	m.logDet = float32(logDet)
-	g := m.qMean + gateSD*float32(math.Sqrt(float64(max(m.qVar, 0))))
+	g := m.qMean + m.lim.gateSD*float32(math.Sqrt(float64(max(m.qVar, 0))))
 	m.gate = min(max(g, m.gateMin), m.gateMax)
 }
 
 // initModel fits a model to pts. The gate starts at the value a Gaussian unit would learn.
-func initModel(m *model, pts []point, dim int, gateSD float32) {
-	*m = model{dim: dim, dof: float32(dim + 3)}
+func initModel(m *model, pts []point, dim int, lim limits) {
+	*m = model{dim: dim, dof: float32(dim + 3), lim: lim}
 	chiSD := float32(math.Sqrt(2 / float64(dim+3)))
 	m.gateMin = 1 + 2*chiSD
 	m.gateMax = 1 + 8*chiSD
@@ -108,8 +121,15 @@ func initModel(m *model, pts []point, dim int, gateSD float32) {
 	}
 	m.xUm, m.yUm, m.logAmp = float32(sx/n), float32(sy/n), float32(sa/n)
 	fitSpread(m, pts)
+	var meanVar float32
+	for k := 0; k < dim; k++ {
+		meanVar += m.varEmb[k] / float32(dim)
+	}
+	for k := 0; k < dim; k++ {
+		m.varCap[k] = maxVarGrowth * max(m.varEmb[k], meanVar*minVarEmbRel, 1e-12)
+	}
 	m.qMean, m.qVar = 1, chiSD*chiSD
-	m.refresh(gateSD)
+	m.refresh()
 }
 
 // fitSpread sets m's variances from pts around m's current means.
@@ -152,7 +172,7 @@ func emaWeight(dtS, tauS float64, n uint64) float32 {
 }
 
 // update moves m towards member p, whose normalised distance before the update was q.
-func (m *model) update(p *point, q float32, r rates, gateSD float32) {
+func (m *model) update(p *point, q float32, r rates) {
 	for k := 0; k < m.dim; k++ {
 		d := p.emb[k] - m.mean[k]
 		m.varEmb[k] += r.spread * (d*d - m.varEmb[k])
@@ -168,5 +188,5 @@ func (m *model) update(p *point, q float32, r rates, gateSD float32) {
 	dq := q - m.qMean
 	m.qMean += r.spread * dq
 	m.qVar += r.spread * (dq*dq - m.qVar)
-	m.refresh(gateSD)
+	m.refresh()
 }

@@ -21,7 +21,7 @@ type Online struct {
 	cfg    Config
 	probe  *probe.Probe
 	sink   pipeline.UnitSink
-	gateSD float32
+	lim    limits
 	kick   chan struct{} // capacity 1: Assign's "a pass is due" signal to Run
 	active atomic.Bool   // a Run is in progress
 
@@ -72,7 +72,8 @@ func New(cfg Config, p *probe.Probe, sink pipeline.UnitSink) (*Online, error) {
 	}
 	minX, maxX, minY, maxY := p.Extent()
 	o := &Online{
-		cfg: cfg, probe: p, sink: sink, gateSD: float32(cfg.GateSD),
+		cfg: cfg, probe: p, sink: sink,
+		lim:  limits{gateSD: float32(cfg.GateSD), maxVarPos: float32(cfg.MaxPosSDUm * cfg.MaxPosSDUm)},
 		kick: make(chan struct{}, 1), dim: cfg.Dim, nextID: 1,
 		pool:      newPool(cfg.PoolSize),
 		nextPassS: cfg.ClusterEveryS,
@@ -205,7 +206,7 @@ func (o *Online) absorb(u *unit, p *point, q float32) {
 		position: emaWeight(dtS, o.cfg.PositionTauS, u.n+1),
 		spread:   emaWeight(dtS, o.cfg.SpreadTauS, u.n+1),
 	}
-	u.m.update(p, q, r, o.gateSD)
+	u.m.update(p, q, r)
 	u.recent.push(p)
 	u.n++
 	u.lastS = max(u.lastS, p.timeS)

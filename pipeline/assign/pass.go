@@ -50,6 +50,7 @@ func (o *Online) pass() {
 	ps.pool = o.pool.appendTo(ps.pool[:0])
 	o.selectMerges()
 	o.selectSplits()
+	ps.cl.typicalVar = o.typicalVariance()
 	dim := o.dim
 	o.mu.Unlock()
 
@@ -139,7 +140,7 @@ func (o *Online) unitByID(id uint32) *unit {
 func (o *Online) newUnit(pts []point) *unit {
 	u := &unit{id: o.nextID, recent: newRecentRing(o.cfg.RecentSpikes)}
 	o.nextID++
-	initModel(&u.m, pts, o.dim, o.gateSD)
+	initModel(&u.m, pts, o.dim, o.lim)
 	u.recent.reset(pts)
 	u.n = uint64(len(pts))
 	for i := range pts {
@@ -152,7 +153,7 @@ func (o *Online) newUnit(pts []point) *unit {
 // refit replaces u's model and recent members with a fit to pts, keeping id and counts.
 // Caller holds mu.
 func (o *Online) refit(u *unit, pts []point) {
-	initModel(&u.m, pts, o.dim, o.gateSD)
+	initModel(&u.m, pts, o.dim, o.lim)
 	u.recent.reset(pts)
 }
 
@@ -170,4 +171,20 @@ func refs(pts []point) []stream.SpikeRef {
 // (measured on Gaussian data, k 2..32, n 30..256).
 func dprimeThreshold(base float64, k, n int) float64 {
 	return base + 1.3*math.Sqrt(float64(k)/float64(max(n, 1)))
+}
+
+// typicalVariance returns the median over live units of their mean per-dimension embedding
+// variance; 0 when there is no unit. Caller holds mu.
+func (o *Online) typicalVariance() float64 {
+	vs := make([]float64, len(o.units))
+	for i, u := range o.units {
+		for k := 0; k < u.m.dim; k++ {
+			vs[i] += float64(u.m.varEmb[k]) / float64(u.m.dim)
+		}
+	}
+	if len(vs) == 0 {
+		return 0
+	}
+	slices.Sort(vs)
+	return vs[len(vs)/2]
 }

@@ -187,7 +187,8 @@ func TestBadInput(t *testing.T) {
 		t.Error("unknown class accepted")
 	}
 	c, _ := RandomCell(FSInterneuron, rng)
-	for _, o := range []SimOptions{{DtMs: -1}, {DtMs: 0.01, OutDtMs: 0.015}, {PostMs: -1}} {
+	for _, o := range []SimOptions{{DtMs: -1}, {DtMs: 0.01, OutDtMs: 0.015}, {PostMs: -1},
+		{NaScale: -1}, {NaScale: 3}} {
 		if _, err := c.Simulate(o); err == nil {
 			t.Errorf("options %+v accepted", o)
 		}
@@ -277,5 +278,26 @@ func TestFiresOnce(t *testing.T) {
 func reportCPU(b *testing.B, cpu0 time.Duration) {
 	if cpu := processCPU() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(cpu.Microseconds())/1e3/float64(b.N), "cpu-ms/op")
+	}
+}
+
+// TestNaScaleShrinksSpike checks the burst option: less sodium gives a smaller and wider
+// extracellular spike.
+func TestNaScaleShrinksSpike(t *testing.T) {
+	c, _ := RandomCell(PyramidalSmall, rand.New(rand.NewSource(3)))
+	var depth, width [2]float64
+	for k, f := range []float64{1, 0.7} {
+		s, err := c.Simulate(SimOptions{OutDtMs: 0.02, NaScale: f})
+		if err != nil {
+			t.Fatalf("NaScale %g: %v", f, err)
+		}
+		tr := potentialAt(t, s, [3]float64{0, 0, 20})
+		depth[k], _ = trough(tr)
+		width[k] = troughWidthMs(tr, s.DtMs)
+		t.Logf("NaScale %.1f: trough %.1f uV, half-width %.2f ms", f, depth[k], width[k])
+	}
+	if -depth[1] >= -0.9*depth[0] || width[1] < width[0] {
+		t.Errorf("NaScale 0.7 gave trough %.1f uV, width %.2f ms vs %.1f uV, %.2f ms",
+			depth[1], width[1], depth[0], width[0])
 	}
 }

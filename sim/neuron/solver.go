@@ -22,6 +22,9 @@ type SimOptions struct {
 	// by doubling from StimNA [0.25] until the soma fires (at most 10 tries).
 	StimMs float64
 	StimNA float64
+	// NaScale multiplies every sodium conductance [1]. Values below 1 mimic the partly
+	// inactivated sodium channels of late spikes in a burst: smaller, wider spikes.
+	NaScale float64
 }
 
 func (o SimOptions) withDefaults() (SimOptions, error) {
@@ -36,6 +39,7 @@ func (o SimOptions) withDefaults() (SimOptions, error) {
 	def(&o.PostMs, 4)
 	def(&o.StimMs, 0.5)
 	def(&o.StimNA, 0.25)
+	def(&o.NaScale, 1)
 	ratio := o.OutDtMs / o.DtMs
 	switch {
 	case o.DtMs <= 0 || o.DtMs > 0.05:
@@ -45,6 +49,8 @@ func (o SimOptions) withDefaults() (SimOptions, error) {
 			ErrBadOptions, o.OutDtMs, o.DtMs)
 	case o.PreMs < 0 || o.PostMs <= 0 || o.PreMs+o.PostMs > 50:
 		return o, fmt.Errorf("%w: window -%g..+%g ms", ErrBadOptions, o.PreMs, o.PostMs)
+	case !(o.NaScale > 0 && o.NaScale <= 2):
+		return o, fmt.Errorf("%w: NaScale %g outside (0, 2]", ErrBadOptions, o.NaScale)
 	case o.StimMs <= 0 || o.StimNA <= 0:
 		return o, fmt.Errorf("%w: stimulus %g nA for %g ms", ErrBadOptions, o.StimNA, o.StimMs)
 	}
@@ -70,6 +76,9 @@ func (c *Cell) Simulate(opt SimOptions) (*Sources, error) {
 	o, err := opt.withDefaults()
 	if err != nil {
 		return nil, fmt.Errorf("simulate %s: %w", c.Class, err)
+	}
+	if o.NaScale != 1 {
+		c = c.withNaScale(o.NaScale)
 	}
 	amp := o.StimNA
 	table := newGateTable(c.Bio.VTMV, c.Bio.QNa, c.Bio.QK, o.DtMs)
@@ -153,6 +162,20 @@ func (r *run) armBalance(step int, peakV float64) {
 	if step >= pulseEnd && r.v[0] < (peakV+r.c.Bio.VRestMV)/2 {
 		r.balanceFrom = step + 1
 	}
+}
+
+// withNaScale returns a copy of c with every sodium conductance multiplied by f and the
+// leak reversals re-balanced so that the resting potential is unchanged.
+func (c *Cell) withNaScale(f float64) *Cell {
+	cc := *c
+	cc.gNaUS = make([]float64, len(c.gNaUS))
+	cc.eLeakMV = make([]float64, len(c.eLeakMV))
+	rest := steadyGates(c.Bio.VRestMV, c.Bio.VTMV)
+	for i, g := range c.gNaUS {
+		cc.gNaUS[i] = f * g
+		cc.eLeakMV[i] = cc.restingLeakReversal(i, rest)
+	}
+	return &cc
 }
 
 // stimAt returns the stimulus current during step: the pulse, and after the spike an

@@ -11,6 +11,9 @@ import (
 // ErrRateMismatch is returned when the truth and the sorting have different sample rates.
 var ErrRateMismatch = errors.New("sample rates differ")
 
+// ErrBadOptions is returned, wrapped with detail, for negative or non-finite Options.
+var ErrBadOptions = errors.New("bad comparison options")
+
 // Defaults of Options, from SpikeInterface's compare_sorter_to_ground_truth.
 const (
 	DefaultDeltaMs      = 0.4 // match window, ms
@@ -35,6 +38,16 @@ type Options struct {
 	// spikestream's "not yet assigned" and those spikes are dropped before matching; set it
 	// for sorters whose unit 0 is a real unit (Kilosort, phy).
 	KeepUnitZero bool
+}
+
+// check returns an error wrapping ErrBadOptions for negative or non-finite values.
+func (o Options) check() error {
+	for _, v := range []float64{o.DeltaMs, o.MatchScore, o.WellDetected, o.MinSNR} {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: %+v", ErrBadOptions, o)
+		}
+	}
+	return nil
 }
 
 // withDefaults returns o with zero fields set to their defaults.
@@ -90,6 +103,7 @@ type Summary struct {
 	NumHighSNR          int     // true units with SNR >= MinSNR
 	MeanAccuracyHighSNR float64 // mean accuracy over those units
 	NumFalsePosUnits    int     // sorted units paired with no true unit
+	NumUnassigned       int     // sorted spikes under label 0, dropped (see KeepUnitZero)
 }
 
 // Result is the full comparison of a sorting to ground truth.
@@ -127,9 +141,15 @@ func Compare(truth, sorted *sorting.Sorting, opt Options) (*Result, error) {
 		return nil, fmt.Errorf("compare: %w: truth %v Hz, sorted %v Hz", ErrRateMismatch,
 			truth.SampleRateHz, sorted.SampleRateHz)
 	}
+	if err := opt.check(); err != nil {
+		return nil, fmt.Errorf("compare: %w", err)
+	}
 	opt = opt.withDefaults()
+	unassigned := 0
 	if !opt.KeepUnitZero {
+		n := sorted.NumSpikes()
 		sorted = sorted.WithoutUnit(0)
+		unassigned = n - sorted.NumSpikes()
 	}
 
 	r := &Result{
@@ -149,6 +169,7 @@ func Compare(truth, sorted *sorting.Sorting, opt Options) (*Result, error) {
 		return nil, fmt.Errorf("compare: %w", err)
 	}
 	r.summarise()
+	r.Summary.NumUnassigned = unassigned
 	return r, nil
 }
 

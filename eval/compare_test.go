@@ -59,6 +59,8 @@ func TestCompareHandCases(t *testing.T) {
 		accuracy []float64 // per true unit
 		matched  []int64   // sorted id per true unit, -1 unmatched
 		fpUnits  int
+		// unassigned is the number of label-0 spikes dropped.
+		unassigned int
 	}{
 		{
 			name:     "identical with other ids",
@@ -98,7 +100,7 @@ func TestCompareHandCases(t *testing.T) {
 			name:     "label 0 is unassigned by default",
 			truth:    mustSorting(t, tr10, labelsOf(1, 10)),
 			sorted:   mustSorting(t, tr10, labelsOf(0, 10)),
-			accuracy: []float64{0}, matched: []int64{-1},
+			accuracy: []float64{0}, matched: []int64{-1}, unassigned: 10,
 		},
 		{
 			name:     "label 0 kept on request",
@@ -129,6 +131,10 @@ func TestCompareHandCases(t *testing.T) {
 				t.Errorf("%s: unit %d accuracy %v paired %d, want %v paired %d", c.name,
 					u.TrueID, u.Accuracy, id, c.accuracy[i], c.matched[i])
 			}
+		}
+		if r.Summary.NumUnassigned != c.unassigned {
+			t.Errorf("%s: %d unassigned, want %d", c.name, r.Summary.NumUnassigned,
+				c.unassigned)
 		}
 		if r.Summary.NumFalsePosUnits != c.fpUnits {
 			t.Errorf("%s: %d false-positive units, want %d", c.name,
@@ -231,6 +237,11 @@ func TestCompareRejects(t *testing.T) {
 	b, _ := sorting.New(20000, []int64{1}, []int64{1})
 	if _, err := Compare(a, b, Options{}); !errors.Is(err, ErrRateMismatch) {
 		t.Errorf("rate mismatch: err %v", err)
+	}
+	for _, o := range []Options{{DeltaMs: -1}, {MatchScore: math.NaN()}, {MinSNR: math.Inf(1)}} {
+		if _, err := Compare(a, a, o); !errors.Is(err, ErrBadOptions) {
+			t.Errorf("options %+v: err %v", o, err)
+		}
 	}
 	bad := &sorting.Sorting{SampleRateHz: 30000, Times: []int64{2, 1}, Labels: []int64{1, 1},
 		UnitIDs: []int64{1}}

@@ -93,11 +93,12 @@ func SummaryLine(r *Result) string {
 	o := r.Options
 	return fmt.Sprintf("summary: true_units=%d sorted_units=%d matched=%d "+
 		"well_detected=%d (%s) mean_accuracy=%s mean_accuracy_snr>=%g=%s (%d units) "+
-		"mean_recall=%s mean_precision=%s false_positive_units=%d delta_ms=%g",
+		"mean_recall=%s mean_precision=%s false_positive_units=%d unassigned_spikes=%d "+
+		"delta_ms=%g",
 		s.NumTrue, s.NumSorted, s.NumMatched, s.NumWellDetected,
 		fmtFloat(s.WellDetectedFrac, 3), fmtFloat(s.MeanAccuracy, 3), o.MinSNR,
 		fmtFloat(s.MeanAccuracyHighSNR, 3), s.NumHighSNR, fmtFloat(s.MeanRecall, 3),
-		fmtFloat(s.MeanPrecision, 3), s.NumFalsePosUnits, o.DeltaMs)
+		fmtFloat(s.MeanPrecision, 3), s.NumFalsePosUnits, s.NumUnassigned, o.DeltaMs)
 }
 
 // Names of the files WriteReport writes.

@@ -68,23 +68,30 @@ type TensorInfo struct {
 
 // TrainingInfo records how a checkpoint was made, so that it can be reproduced.
 type TrainingInfo struct {
-	Source     string             `json:"source"` // e.g. "sim"
-	Seed       int64              `json:"seed"`
-	Probes     []string           `json:"probes,omitempty"`
-	RatesHz    []float64          `json:"rates_hz,omitempty"`
-	NoiseUV    []float64          `json:"noise_uv,omitempty"`
-	DriftUm    []float64          `json:"drift_um,omitempty"`
-	Recordings int                `json:"recordings,omitempty"`
-	DurationS  float64            `json:"duration_s,omitempty"` // per recording
-	Units      int                `json:"units,omitempty"`      // per recording
-	Examples   int                `json:"examples,omitempty"`
-	Steps      int                `json:"steps,omitempty"`
-	BatchSize  int                `json:"batch_size,omitempty"`
-	LearnRate  float64            `json:"learn_rate,omitempty"`
-	Loss       string             `json:"loss,omitempty"`
-	WallS      float64            `json:"wall_s,omitempty"`
-	Created    string             `json:"created,omitempty"` // RFC 3339, UTC
-	Metrics    map[string]float64 `json:"metrics,omitempty"` // validation figures
+	Source     string    `json:"source"` // e.g. "sim"
+	Seed       int64     `json:"seed"`
+	Probes     []string  `json:"probes,omitempty"`
+	RatesHz    []float64 `json:"rates_hz,omitempty"`
+	NoiseUV    []float64 `json:"noise_uv,omitempty"`
+	DriftUm    []float64 `json:"drift_um,omitempty"`
+	Recordings int       `json:"recordings,omitempty"`
+	DurationS  float64   `json:"duration_s,omitempty"` // per recording
+	Units      int       `json:"units,omitempty"`      // per recording
+	Examples   int       `json:"examples,omitempty"`
+	// CandidateSD, MatchMs and MatchUm are the labelling rule: candidates below
+	// -CandidateSD noise, positive when a truth spike lies within MatchMs and its unit's peak
+	// channel within MatchUm (plus the drift) of the candidate channel.
+	CandidateSD float64            `json:"candidate_sd,omitempty"`
+	MatchMs     float64            `json:"match_ms,omitempty"`
+	MatchUm     float64            `json:"match_um,omitempty"`
+	Augment     string             `json:"augment,omitempty"` // augmentation settings, Go syntax
+	Steps       int                `json:"steps,omitempty"`
+	BatchSize   int                `json:"batch_size,omitempty"`
+	LearnRate   float64            `json:"learn_rate,omitempty"`
+	Loss        string             `json:"loss,omitempty"`
+	WallS       float64            `json:"wall_s,omitempty"`
+	Created     string             `json:"created,omitempty"` // RFC 3339, UTC
+	Metrics     map[string]float64 `json:"metrics,omitempty"` // validation figures
 }
 
 // Checkpoint is a decoded model file: its header and its tensors by name.

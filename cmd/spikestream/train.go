@@ -22,7 +22,7 @@ func runTrain(args []string) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	out := fs.String("out", "models/weights", "folder for detector.ssm, embedder.ssm, pca.ssm")
 	seed := fs.Int64("seed", 1, "base seed of the training simulations")
-	recs := fs.Int("recordings", 24, "training recordings")
+	recs := fs.Int("recordings", 36, "training recordings")
 	val := fs.Int("val", 3, "validation recordings")
 	dur := fs.Float64("duration", 20, "seconds per simulated recording")
 	detSteps := fs.Int("det-steps", train.DetectorFit.Steps, "detector optimiser steps")

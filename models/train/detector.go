@@ -30,7 +30,7 @@ type FitConfig struct {
 }
 
 // DetectorFit is the default detector training setting.
-var DetectorFit = FitConfig{Hidden: []int{32, 16}, Steps: 4000, Batch: 256, LearnRate: 2e-3,
+var DetectorFit = FitConfig{Hidden: []int{32, 16}, Steps: 6000, Batch: 256, LearnRate: 2e-3,
 	Seed: 1, Epochs: 8, Augment: Augment{JitterSamples: 0.5, AmpLo: 0.9, AmpHi: 1.1,
 		NoiseFrac: 0.3, DropP: 0.1}}
 

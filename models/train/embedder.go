@@ -22,7 +22,7 @@ const EmbedDim = 16
 
 // EmbedderFit is the default embedder training setting: Batch is the number of distinct
 // units per step (two views each).
-var EmbedderFit = FitConfig{Hidden: []int{48, 32}, Steps: 3000, Batch: 48, LearnRate: 2e-3,
+var EmbedderFit = FitConfig{Hidden: []int{48, 32}, Steps: 5000, Batch: 48, LearnRate: 2e-3,
 	Seed: 2, Epochs: 6, Augment: Augment{JitterSamples: 0.5, AmpLo: 0.8, AmpHi: 1.25,
 		NoiseFrac: 0.5, OverlapP: 0.2, OverlapMs: 0.8, DropP: 0.15}}
 

@@ -40,7 +40,7 @@ type DetectRow struct {
 	BaseRecall, BasePrec, BaseFPPerS float64  // amplitude threshold at baselineSD
 	DetRecall, DetPrec, DetFPPerS    float64  // detector at the same false-positive rate
 	OwnRecall, OwnPrec, OwnFPPerS    float64  // detector at its own threshold
-	Curves                           [2]curve // detector, threshold: over all candidates
+	curves                           [2]curve // detector, threshold: over all candidates
 }
 
 // EmbedRow is one noise level's embedding figures (means over recordings).
@@ -162,7 +162,7 @@ func (c curve) atFP(fpPerS float64) (recall, prec, fp float64) {
 func evalDetect(d *models.Detector, sets []*RecordingSet, noise float64) DetectRow {
 	det := sweep(sets, func(ex *Example) float64 { return float64(d.Score(&ex.Snip)) })
 	base := sweep(sets, func(ex *Example) float64 { return float64(ex.AmpSD) })
-	row := DetectRow{NoiseUV: noise, Curves: [2]curve{det, base}}
+	row := DetectRow{NoiseUV: noise, curves: [2]curve{det, base}}
 	for _, rs := range sets {
 		row.Truth += rs.NumTruth
 	}

@@ -20,7 +20,7 @@ func plotPR(rows []DetectRow, path string) error {
 	cols := []color.RGBA{{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}}
 	for i, r := range rows {
 		for j, name := range []string{"detector", "threshold"} {
-			l, err := plotter.NewLine(prPoints(r.Curves[j]))
+			l, err := plotter.NewLine(prPoints(r.curves[j]))
 			if err != nil {
 				return fmt.Errorf("plot pr: %w", err)
 			}

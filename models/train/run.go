@@ -22,7 +22,7 @@ type GenerateFunc func(ctx context.Context, cfg sim.Config) (*sim.Recording, err
 type Config struct {
 	Generate      GenerateFunc
 	Seed          int64   // base seed: training recordings use Seed+i, validation Seed+1000+i
-	Recordings    int     // training recordings [24]
+	Recordings    int     // training recordings [36]
 	ValRecordings int     // validation recordings [3]
 	DurationS     float64 // seconds per recording [20]
 	MaxExamples   int     // candidates kept per recording [4000]
@@ -67,7 +67,7 @@ func unitsFor(name string) int {
 
 func (c *Config) withDefaults() {
 	if c.Recordings == 0 {
-		c.Recordings = 24
+		c.Recordings = 36
 	}
 	if c.ValRecordings == 0 {
 		c.ValRecordings = 3
@@ -195,9 +195,11 @@ func (c *Config) trainingInfo(sets []*RecordingSet) models.TrainingInfo {
 	for _, s := range sets {
 		n += len(s.Examples)
 	}
+	x := ExtractConfig{}.withDefaults()
 	return models.TrainingInfo{Source: "sim", Seed: c.Seed, Probes: ProbeNames,
 		RatesHz: TrainRatesHz, NoiseUV: TrainNoiseUV, DriftUm: []float64{0, 20, 30, 40},
-		Recordings: len(sets), DurationS: c.DurationS, Examples: n}
+		Recordings: len(sets), DurationS: c.DurationS, Examples: n,
+		CandidateSD: x.ThresholdSD, MatchMs: x.MatchMs, MatchUm: x.MatchUm}
 }
 
 func (c *Config) fitDetector(tr, va [][]*Example, info models.TrainingInfo) error {
@@ -251,6 +253,7 @@ func pcaEmbed(p *models.PCA) embedFunc {
 func (c *Config) fitInfo(info models.TrainingInfo, f FitConfig, loss string, start time.Time,
 	m map[string]float64) models.TrainingInfo {
 	info.Steps, info.BatchSize, info.LearnRate, info.Loss = f.Steps, f.Batch, f.LearnRate, loss
+	info.Augment = fmt.Sprintf("%+v", f.Augment)
 	info.WallS = time.Since(start).Seconds()
 	info.Created = time.Now().UTC().Format(time.RFC3339)
 	info.Metrics = m

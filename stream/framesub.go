@@ -35,7 +35,7 @@ type SubOptions struct {
 	ErrorInterval time.Duration
 	// LogInterval is the least time between two warnings of one kind [5s].
 	LogInterval time.Duration
-	// Log receives rate-limited warnings; nil takes the Conn's logger.
+	// Log receives rate-limited warnings under component "stream"; nil takes the Conn's.
 	Log *zap.Logger
 }
 
@@ -52,6 +52,8 @@ func (o SubOptions) withDefaults(c *Conn) (SubOptions, error) {
 	o.LogInterval = orDur(o.LogInterval, 5*time.Second)
 	if o.Log == nil {
 		o.Log = c.log
+	} else {
+		o.Log = o.Log.With(zap.String("component", "stream"))
 	}
 	return o, nil
 }

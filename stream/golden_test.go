@@ -73,3 +73,13 @@ func TestPythonExampleDecodes(t *testing.T) {
 		}
 	}
 }
+
+// readGolden returns a checked-in golden message, for fuzz seeds.
+func readGolden(f *testing.F, name string) []byte {
+	f.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
+}

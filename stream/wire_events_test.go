@@ -219,6 +219,7 @@ func BenchmarkUnitEventCodec(b *testing.B) {
 }
 
 func FuzzDecodeSpikeBatch(f *testing.F) {
+	f.Add(readGolden(f, "spike_batch_v1.bin"))
 	good, _ := EncodeSpikeBatch(nil, &SpikeBatch{Seq: 1, Spikes: testSpikes(2)})
 	empty, _ := EncodeSpikeBatch(nil, &SpikeBatch{Seq: 2})
 	for _, s := range [][]byte{good, empty, good[:30], nil} {
@@ -245,6 +246,7 @@ func FuzzDecodeSpikeBatch(f *testing.F) {
 }
 
 func FuzzDecodeUnitEvent(f *testing.F) {
+	f.Add(readGolden(f, "unit_event_v1.bin"))
 	u := testUnitEvent()
 	good, _ := EncodeUnitEvent(nil, &u)
 	bare, _ := EncodeUnitEvent(nil, &UnitEvent{Kind: UnitCreated, UnitID: 4})

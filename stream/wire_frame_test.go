@@ -185,6 +185,7 @@ func BenchmarkDecodeFrameNeuropixels1ms(b *testing.B) {
 }
 
 func FuzzDecodeFrame(f *testing.F) {
+	f.Add(readGolden(f, "frame_v1.bin"))
 	good, _ := EncodeFrame(nil, &Frame{Seq: 1, Channels: 2, SamplesPerChannel: 2, Type: Int16,
 		UVPerUnit: 1, SampleRateHz: 1000, I16: []int16{1, 2, 3, 4}})
 	fl, _ := EncodeFrame(nil, &Frame{Seq: 2, Channels: 1, SamplesPerChannel: 2,

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -612,5 +613,33 @@ func TestPublishErrorsWrapSentinels(t *testing.T) {
 	}
 	if err := p.PublishError("", "x", 0); !errors.Is(err, ErrBadHeader) {
 		t.Fatalf("empty kind: got %v", err)
+	}
+}
+
+func TestConnectCloseLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for _, port := range []int{0, -1} {
+		c, err := Connect(context.Background(), ConnOptions{ListenPort: port})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := SubscribeFrames(context.Background(), c, testSubjects(t, "leak"),
+			SubOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs.Close()
+		c.Close()
+	}
+	waitGoroutines(t, before)
+}
+
+func TestConnectUnreachableURL(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	url := "nats://127.0.0.1:" + strconv.Itoa(freePort(t))
+	if c, err := Connect(ctx, ConnOptions{URL: url}); err == nil {
+		c.Close()
+		t.Fatal("connected to a port nobody listens on")
 	}
 }

@@ -40,6 +40,12 @@ func newAckTracker(staleAfter time.Duration) *ackTracker {
 func (t *ackTracker) update(a Ack, nowNs int64) {
 	pub := t.published.Load()
 	t.mu.Lock()
+	if a.Leaving {
+		delete(t.consumers, a.ConsumerID)
+		t.mu.Unlock()
+		t.signal()
+		return
+	}
 	c, seen := t.consumers[a.ConsumerID]
 	if !seen {
 		c.joinSeq = pub
@@ -50,6 +56,11 @@ func (t *ackTracker) update(a Ack, nowNs int64) {
 	}
 	t.consumers[a.ConsumerID] = c
 	t.mu.Unlock()
+	t.signal()
+}
+
+// signal wakes a waiting replayer without blocking.
+func (t *ackTracker) signal() {
 	select {
 	case t.notify <- struct{}{}:
 	default:

@@ -218,7 +218,7 @@ func (s *FrameSub) Stats() FrameStats {
 func (s *FrameSub) run(ctx context.Context) {
 	defer s.wg.Done()
 	defer close(s.out)
-	defer func() { _ = s.sub.Unsubscribe() }()
+	defer s.leave()
 
 	s.tick = time.NewTicker(s.opt.AckInterval)
 	defer s.tick.Stop()
@@ -319,6 +319,13 @@ func (s *FrameSub) sendAck() {
 	if err := s.c.nc.Publish(s.subj.Ack, s.ackBuf); err == nil {
 		s.acks.Add(1)
 	}
+}
+
+// leave unsubscribes and tells replayers not to wait for this consumer any more.
+func (s *FrameSub) leave() {
+	_ = s.sub.Unsubscribe()
+	s.ack.Leaving = true
+	s.sendAck()
 }
 
 // housekeep runs on the ticker: heartbeat ack, client drop count, pending reports.

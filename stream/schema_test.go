@@ -214,6 +214,9 @@ func TestSchemaAck(t *testing.T) {
 		t.Fatalf("ack is %d bytes, schema says %d", len(b), d.Header.Size)
 	}
 	checkBlock(t, b, 0, d.Header, reflect.ValueOf(a), map[string]float64{"flags": 1})
+	a.EndOfStream, a.Leaving = false, true
+	checkBlock(t, EncodeAck(nil, a), 0, d.Header, reflect.ValueOf(a),
+		map[string]float64{"flags": 2})
 }
 
 func TestSchemaErrorEvent(t *testing.T) {

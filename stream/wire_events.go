@@ -42,6 +42,8 @@ const (
 	AckBytes = 24
 	// AckFlagEndOfStream says the consumer has taken the end-of-stream frame.
 	AckFlagEndOfStream = 1 << 0
+	// AckFlagLeaving says the consumer is stopping; a replayer stops waiting for it.
+	AckFlagLeaving = 1 << 1
 )
 
 // EncodeSpikeBatch appends the wire form of b to dst and returns the extended slice. It
@@ -218,6 +220,7 @@ type Ack struct {
 	ConsumerID  uint32 // random id of the FrameSub, fixed for its lifetime
 	Seq         uint64 // highest frame seq consumed; 0 before the first frame
 	EndOfStream bool   // the consumer has taken the end-of-stream frame with seq Seq
+	Leaving     bool   // the consumer is stopping and sends no more acks
 }
 
 // EncodeAck appends the wire form of a to dst and returns the extended slice.
@@ -228,7 +231,10 @@ func EncodeAck(dst []byte, a Ack) []byte {
 	copy(h, AckMagic)
 	h[4], h[5] = AckVersion, 0
 	if a.EndOfStream {
-		h[5] = AckFlagEndOfStream
+		h[5] |= AckFlagEndOfStream
+	}
+	if a.Leaving {
+		h[5] |= AckFlagLeaving
 	}
 	le.PutUint16(h[6:], 0)
 	le.PutUint32(h[8:], a.ConsumerID)
@@ -249,6 +255,7 @@ func DecodeAck(b []byte) (Ack, error) {
 		ConsumerID:  le.Uint32(b[8:]),
 		Seq:         le.Uint64(b[16:]),
 		EndOfStream: b[5]&AckFlagEndOfStream != 0,
+		Leaving:     b[5]&AckFlagLeaving != 0,
 	}, nil
 }
 

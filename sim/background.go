@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"math"
 	"math/rand/v2"
 )
@@ -36,9 +37,11 @@ func (s *simState) buildNoise(ctx context.Context) (*noiseBlock, error) {
 	if err := s.addBackground(ctx, bg, rows); err != nil {
 		return nil, err
 	}
-	combineNoise(mixed, bg, rows, chans, s.cfg.NoiseUV)
-	q := make([]int16, len(mixed))
-	clipped := quantiseTo(q, mixed, float32(1/s.cfg.UVPerBit))
+	q, clipped, err := combineNoise(ctx, mixed, bg, rows, chans, s.cfg.NoiseUV,
+		float32(1/s.cfg.UVPerBit))
+	if err != nil {
+		return nil, err
+	}
 	if clipped > 0 {
 		return nil, fmt.Errorf("%w: noise of %v uV saturates int16 at %v uV per bit",
 			ErrBadConfig, s.cfg.NoiseUV, s.cfg.UVPerBit)
@@ -46,11 +49,39 @@ func (s *simState) buildNoise(ctx context.Context) (*noiseBlock, error) {
 	return &noiseBlock{data: q, lenS: rows, channels: chans}, nil
 }
 
-// combineNoise sets noise = gBg*bg + g[c]*noise, with gains that give each channel
-// targetUV RMS and keep the background within 70 % of the variance.
-func combineNoise(noise, bg []float32, rows, chans int, targetUV float64) {
-	rmsN := channelRMS(noise, rows, chans)
-	rmsB := channelRMS(bg, rows, chans)
+// combineNoise returns round(scale * (gBg*bg + g[c]*noise)) as int16, with gains that
+// give each channel targetUV RMS and keep the background within 70 % of the variance, and
+// the number of values that saturated. Row blocks run in parallel.
+func combineNoise(ctx context.Context, noise, bg []float32, rows, chans int,
+	targetUV float64, scale float32) ([]int16, int64, error) {
+	rmsN, err := channelRMS(ctx, noise, rows, chans)
+	if err != nil {
+		return nil, 0, err
+	}
+	rmsB, err := channelRMS(ctx, bg, rows, chans)
+	if err != nil {
+		return nil, 0, err
+	}
+	gBg, g := noiseGains(rmsN, rmsB, targetUV)
+	out := make([]int16, rows*chans)
+	var clipped atomic.Int64
+	const rowsPer = 1024
+	err = parallelFor(ctx, (rows+rowsPer-1)/rowsPer, func(b int) {
+		var n int64
+		for t := b * rowsPer; t < min((b+1)*rowsPer, rows); t++ {
+			row, brow := noise[t*chans:(t+1)*chans], bg[t*chans:(t+1)*chans]
+			for c := range row {
+				row[c] = scale * (g[c]*row[c] + gBg*brow[c])
+			}
+			n += quantiseTo(out[t*chans:(t+1)*chans], row, 1)
+		}
+		clipped.Add(n)
+	})
+	return out, clipped.Load(), err
+}
+
+// noiseGains returns the background gain and the per-channel noise gains.
+func noiseGains(rmsN, rmsB []float64, targetUV float64) (float32, []float32) {
 	maxB := 0.0
 	for _, v := range rmsB {
 		maxB = math.Max(maxB, v)
@@ -59,18 +90,12 @@ func combineNoise(noise, bg []float32, rows, chans int, targetUV float64) {
 	if limit := math.Sqrt(0.7) * targetUV; maxB > limit {
 		gBg = limit / maxB
 	}
-	g := make([]float32, chans)
+	g := make([]float32, len(rmsN))
 	for c := range g {
 		rest := targetUV*targetUV - gBg*gBg*rmsB[c]*rmsB[c]
 		g[c] = float32(math.Sqrt(math.Max(rest, 0)) / math.Max(rmsN[c], 1e-12))
 	}
-	gb := float32(gBg)
-	for t := range rows {
-		row, brow := noise[t*chans:(t+1)*chans], bg[t*chans:(t+1)*chans]
-		for c := range row {
-			row[c] = g[c]*row[c] + gb*brow[c]
-		}
-	}
+	return float32(gBg), g
 }
 
 // addBackground projects the background cells (in parallel) and adds their Poisson spikes

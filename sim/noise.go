@@ -26,8 +26,8 @@ import (
 const (
 	noiseCorrLengthUm = 30   // length scale of the spatial kernel
 	noiseNeighbourW   = 0.3  // kernel weight of a neighbour at zero distance (self is 1)
-	noiseRadiusUm     = 100  // neighbours beyond this do not mix
-	noiseMaxNeighbour = 12   // nor do more than this many, nearest first
+	noiseRadiusUm     = 80   // neighbours beyond this do not mix
+	noiseMaxNeighbour = 9    // nor do more than this many, nearest first
 	noiseCommonW      = 0.15 // weight of the component common to all channels
 	noiseWhiteFloor   = 0.2  // weight of the white floor relative to the first pole
 	noiseBlockBytes   = 16 << 20
@@ -90,18 +90,26 @@ func spatialKernels(p *probe.Probe) []mixKernel {
 	return ks
 }
 
-// whiteBlock fills a block of independent standard normal values, rows x cols, with one
-// generator per column group so that the result does not depend on the number of workers.
+// whiteBlock fills a block of independent, zero-mean, unit-variance values, rows x cols,
+// with one generator per column group so that the result does not depend on the number
+// of workers. Each value is the scaled sum of four 16-bit uniforms (an Irwin-Hall
+// approximation of a Gaussian, four times cheaper than an exact draw; the colouring
+// filters that follow sum many of them, which makes the result Gaussian anyway).
 func whiteBlock(ctx context.Context, seed int64, rows, cols int) ([]float32, error) {
 	out := make([]float32, rows*cols)
 	const group = 16
+	// Four uniforms on [0, 65535] have mean 131070 and variance 4 * (65536^2-1) / 12.
+	const mean = 2 * 65535.0
+	scale := float32(1 / math.Sqrt(4*(65536.0*65536.0-1)/12))
 	err := parallelFor(ctx, (cols+group-1)/group, func(g int) {
 		r := newRand(seed, tagNoise, uint64(g))
 		c0, c1 := g*group, min((g+1)*group, cols)
 		for t := range rows {
 			row := out[t*cols : (t+1)*cols]
 			for c := c0; c < c1; c++ {
-				row[c] = float32(r.NormFloat64())
+				u := r.Uint64()
+				sum := u&0xffff + u>>16&0xffff + u>>32&0xffff + u>>48
+				row[c] = (float32(sum) - mean) * scale
 			}
 		}
 	})
@@ -184,18 +192,30 @@ func (f *pinkFilter) row(row, state []float32, write bool) {
 	}
 }
 
-// channelRMS returns the root mean square of each channel of a block.
-func channelRMS(block []float32, rows, channels int) []float64 {
-	sum := make([]float64, channels)
-	for t := range rows {
-		for c, v := range block[t*channels : (t+1)*channels] {
-			sum[c] += float64(v) * float64(v)
+// channelRMS returns the root mean square of each channel of a block. Row blocks are
+// summed in parallel and combined in a fixed order, so the result is deterministic.
+func channelRMS(ctx context.Context, block []float32, rows, channels int) ([]float64, error) {
+	const rowsPer = 2048
+	nb := (rows + rowsPer - 1) / rowsPer
+	part := make([]float64, nb*channels)
+	err := parallelFor(ctx, nb, func(b int) {
+		sum := part[b*channels : (b+1)*channels]
+		for t := b * rowsPer; t < min((b+1)*rowsPer, rows); t++ {
+			for c, v := range block[t*channels : (t+1)*channels] {
+				sum[c] += float64(v) * float64(v)
+			}
+		}
+	})
+	out := make([]float64, channels)
+	for b := range nb {
+		for c := range out {
+			out[c] += part[b*channels+c]
 		}
 	}
-	for c := range sum {
-		sum[c] = math.Sqrt(sum[c] / float64(max(rows, 1)))
+	for c := range out {
+		out[c] = math.Sqrt(out[c] / float64(max(rows, 1)))
 	}
-	return sum
+	return out, err
 }
 
 // parallelFor runs f(0..n-1) on up to GOMAXPROCS goroutines and waits for all of them. It

@@ -11,7 +11,7 @@ import (
 
 // driftGridUm is the spacing of the positions at which a drifting unit's template is
 // projected; spikes interpolate linearly between the two nearest positions.
-const driftGridUm = 3
+const driftGridUm = 4
 
 // unitModel is one simulated unit: its cell, placement, templates along its drift path
 // and firing model.
@@ -118,29 +118,84 @@ func (s *simState) unitTemplates(m *unitModel) error {
 	if lo > hi {
 		lo, hi = hi, lo
 	}
-	y := m.pl.somaUm[1]
-	chans := channelsNear(s.contacts, m.pl.somaUm[0], y+lo, y+hi, unitRadiusUm)
-	ref, err := project(m.rs, m.pl, s.contacts, chans)
-	if err != nil {
-		return err
-	}
+	x, y := m.pl.somaUm[0], m.pl.somaUm[1]
+	chans := channelsNear(s.contacts, x, y+lo, y+hi, unitRadiusUm)
 	if hi == lo {
+		ref, err := project(m.rs, m.pl, s.contacts, chans)
+		if err != nil {
+			return err
+		}
 		m.ref = pruneChannels(ref, minTemplateUV)
 		m.grid, m.gridLo = []sparseTemplate{m.ref}, 0
 		return nil
 	}
-	m.ref = ref
 	n := int(math.Ceil((hi-lo)/driftGridUm)) + 1
-	m.gridLo = lo
-	m.grid = make([]sparseTemplate, n)
-	for g := range m.grid {
-		pl := m.pl
-		pl.somaUm[1] = y + lo + float64(g)*driftGridUm
-		if m.grid[g], err = project(m.rs, pl, s.contacts, chans); err != nil {
-			return err
+	shifts := make([]float64, n+1)
+	for g := range n {
+		shifts[g] = lo + float64(g)*driftGridUm
+	}
+	shifts[n] = 0 // the t=0 position, for the reference template
+	tpls, err := s.shiftedTemplates(m, chans, shifts)
+	if err != nil {
+		return err
+	}
+	m.grid, m.ref, m.gridLo = tpls[:n], tpls[n], lo
+	return nil
+}
+
+// shiftedTemplates returns the unit's templates on chans with its soma moved along the
+// shank by each shift (um). Moving the cell by d is the same as moving the contacts by -d,
+// so every (channel, shift) pair is a virtual contact in the frame of the unmoved cell;
+// pairs that land on the same point (a shift by a multiple of the contact pitch) are
+// projected once. Pairs farther than unitRadiusUm from the moved soma stay zero.
+func (s *simState) shiftedTemplates(m *unitModel, chans []int32,
+	shifts []float64) ([]sparseTemplate, error) {
+	type key struct{ x, y int64 }
+	index := map[key]int{}
+	var pts [][3]float64
+	slot := make([][]int, len(shifts))
+	x, y := m.pl.somaUm[0], m.pl.somaUm[1]
+	for g, d := range shifts {
+		slot[g] = make([]int, len(chans))
+		for i, c := range chans {
+			p := s.contacts[c]
+			slot[g][i] = -1
+			if math.Hypot(p[0]-x, p[1]-(y+d)) > unitRadiusUm {
+				continue
+			}
+			v := [3]float64{p[0], p[1] - d, p[2]}
+			k := key{int64(math.Round(v[0] * 1000)), int64(math.Round(v[1] * 1000))}
+			j, ok := index[k]
+			if !ok {
+				j = len(pts)
+				index[k] = j
+				pts = append(pts, v)
+			}
+			slot[g][i] = j
 		}
 	}
-	return nil
+	rows := make([][]float32, len(pts))
+	for i := range rows {
+		rows[i] = make([]float32, m.rs.NumSteps())
+	}
+	if err := m.rs.Potential(pts, m.pl.somaUm, m.pl.rot, 0, rows); err != nil {
+		return nil, fmt.Errorf("project drift templates: %w", err)
+	}
+	out := make([]sparseTemplate, len(shifts))
+	nc, ts := len(chans), m.rs.NumSteps()
+	for g := range shifts {
+		t := sparseTemplate{channels: chans, data: make([]float32, nc*ts)}
+		for i, j := range slot[g] {
+			if j < 0 {
+				continue
+			}
+			for k, v := range rows[j] {
+				t.data[k*nc+i] = v
+			}
+		}
+		out[g] = t
+	}
+	return out, nil
 }
 
 // minTemplateUV is the amplitude below which a static unit's template channels are

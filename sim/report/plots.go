@@ -118,7 +118,7 @@ func plotWidthAsymmetry(dir string, shapes []Shape) error {
 	}); err != nil {
 		return err
 	}
-	p.Legend.Left = true
+	p.Legend.Top, p.Legend.Left = false, true
 	return save(p, dir, "width_asymmetry.png")
 }
 

@@ -3,9 +3,9 @@ package sim
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 )
 
 // Firing of background cells: Poisson trains with log-normal rates.

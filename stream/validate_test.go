@@ -160,3 +160,42 @@ func BenchmarkValidatorCheck(b *testing.B) {
 		f.FirstSample += 10
 	}
 }
+
+// FuzzValidator drives the validator with frame sequences built from the fuzz input and
+// checks its promises: accepted frames move forward in seq and samples, GapSamples is the
+// distance from the previous accepted frame, and only a resync or a new recording may go
+// back.
+func FuzzValidator(f *testing.F) {
+	f.Add([]byte{1, 10, 4, 1, 10, 4, 0, 10, 4, 2, 30, 4})
+	f.Add([]byte{1, 10, 4, 255, 0, 4, 255, 0, 4, 255, 0, 4, 1, 10, 8})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		v := validator{resyncAfter: 3}
+		var seq uint64 = 100
+		var first int64 = 1000
+		var prevSeq uint64
+		var prevEnd int64
+		have := false
+		for i := 0; i+2 < len(ops); i += 3 {
+			seq += uint64(int8(ops[i]))    // may repeat or go back
+			first += int64(int8(ops[i+1])) // may overlap or skip
+			fr := vf(seq, first)
+			fr.Channels = 1 + int(ops[i+2]%3) // channel changes now and then
+			eos := ops[i+2] == 255
+			if eos {
+				fr.EndOfStream, fr.SamplesPerChannel = true, 0
+			}
+			vd := v.check(fr)
+			if !vd.accept {
+				continue
+			}
+			fresh := !have || vd.resync
+			if !fresh && !eos && (fr.Seq <= prevSeq || vd.gap != fr.FirstSample-prevEnd ||
+				vd.gap < 0) {
+				t.Fatalf("op %d: accepted seq %d first %d after seq %d end %d, gap %d",
+					i/3, fr.Seq, fr.FirstSample, prevSeq, prevEnd, vd.gap)
+			}
+			have = !eos
+			prevSeq, prevEnd = fr.Seq, fr.FirstSample+int64(fr.SamplesPerChannel)
+		}
+	})
+}

@@ -6,13 +6,19 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // ErrNothingToPlot is returned when a figure would be empty (no units, or no known SNR).
@@ -174,8 +180,8 @@ func PlotAgreement(path string, r *Result) error {
 	hm.Min, hm.Max = 0, 1
 
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("agreement (black 0, white 1): %d true x %d sorted units, "+
-		"%d paired", len(rows), len(cols), r.Summary.NumMatched)
+	p.Title.Text = fmt.Sprintf("agreement: %d true x %d sorted units, %d paired",
+		len(rows), len(cols), r.Summary.NumMatched)
 	p.X.Label.Text = "sorted unit id"
 	p.Y.Label.Text = "true unit id (by SNR)"
 	p.Add(hm)
@@ -185,10 +191,38 @@ func PlotAgreement(path string, r *Result) error {
 	p.Y.Tick.Marker = idTicks{ids: pick(r.TrueIDs, rows), reverse: true}
 
 	side := vg.Length(max(5, min(12, 0.04*float64(max(len(rows), len(cols)))+4))) * vg.Inch
-	if err := p.Save(side*1.15, side, path); err != nil {
+	if err := saveWithColorBar(path, p, cmap, side*1.25, side); err != nil {
 		return fmt.Errorf("agreement matrix: %w", err)
 	}
 	return nil
+}
+
+// colorBarFrac is the share of the figure width given to the colour bar.
+const colorBarFrac = 0.15
+
+// saveWithColorBar saves p with a vertical colour bar of cmap on its right, as a PNG when
+// path ends in .png and, for other formats, p alone.
+func saveWithColorBar(path string, p *plot.Plot, cmap palette.ColorMap, w, h vg.Length) error {
+	if !strings.EqualFold(filepath.Ext(path), ".png") {
+		return p.Save(w, h, path)
+	}
+	cb := plot.New()
+	cb.HideX()
+	cb.Y.Label.Text = "agreement"
+	cb.Add(&plotter.ColorBar{ColorMap: cmap, Vertical: true})
+
+	img := vgimg.New(w, h)
+	dc := draw.New(img)
+	split := w * (1 - colorBarFrac)
+	p.Draw(draw.Crop(dc, 0, split-w, 0, 0))
+	cb.Draw(draw.Crop(dc, split, 0, vg.Inch/2, -vg.Inch/3))
+
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, werr := vgimg.PngCanvas{Canvas: img}.WriteTo(f)
+	return errors.Join(werr, f.Close())
 }
 
 // pick returns ids[order[0]], ids[order[1]], ...

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -18,12 +19,12 @@ func TestBuild1000(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cfg := Config{N: 1000, Seed: 1}
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	lib, err := LoadOrBuild(context.Background(), dir, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), processCPU()-cpu0
 	name, _ := CacheKey(cfg)
 	st, err := os.Stat(filepath.Join(dir, name))
 	if err != nil {
@@ -34,8 +35,10 @@ func TestBuild1000(t *testing.T) {
 		sources += lib.Cell(i).NumSegments()
 		classes[lib.Cell(i).Class]++
 	}
-	t.Logf("1000 cells in %v (build + save), %.1f MB on disk, %.0f sources per cell, %v",
-		elapsed.Round(time.Millisecond), float64(st.Size())/1e6, float64(sources)/1000, classes)
+	t.Logf("1000 cells in %v wall, %v CPU on %d CPUs (build + save), %.1f MB on disk, "+
+		"%.0f sources per cell, %v", elapsed.Round(time.Millisecond),
+		cpu.Round(time.Millisecond), runtime.NumCPU(), float64(st.Size())/1e6,
+		float64(sources)/1000, classes)
 	start = time.Now()
 	if _, err := Load(filepath.Join(dir, name)); err != nil {
 		t.Fatal(err)

@@ -98,6 +98,10 @@ func (e *PhyExtras) channelPositions(nCh int) []float64 {
 //
 // Unit ids must lie in [0, 2^31) because phy stores clusters as int32. read_phy merges
 // every .tsv and .csv in the folder on cluster_id, so put no other tables in dir.
+//
+// TODO: write pc_features.npy and pc_feature_ind.npy (per-spike features on the nearest
+// channels) so that phy's feature view and its split tool work; they need the snippets,
+// which a Sorting does not carry.
 func WritePhy(dir string, s *Sorting, extra PhyExtras) error {
 	if err := s.Validate(); err != nil {
 		return fmt.Errorf("write phy %s: %w", dir, err)

@@ -76,7 +76,7 @@ func (b *bisector) principalAxis(x []float32, n, k int) {
 		b.axis[j] = 1 / math.Sqrt(float64(k)) * float64(1+j%3) // fixed, non-degenerate start
 	}
 	next := b.c[0]
-	for iter := 0; iter < 30; iter++ {
+	for iter := 0; iter < 8; iter++ {
 		clear(next)
 		for i := 0; i < n; i++ {
 			var dot float64

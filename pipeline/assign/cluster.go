@@ -62,6 +62,9 @@ type clusterer struct {
 	typicalVar float64
 	g         grid
 	sep       separator
+	// lastSeq is, per cell, the newest pool seq when the cell's neighbourhood was last
+	// clustered; a neighbourhood is clustered again only once minNew newer spikes arrived.
+	lastSeq   []uint64
 	start     []int32 // points by cell, compressed-row style
 	byCell    []int32
 	taken     []bool
@@ -87,7 +90,7 @@ func (c *clusterer) run(pts []point, dim int) [][]int32 {
 			continue
 		}
 		hood = c.neighbourhood(cell, hood[:0])
-		if len(hood) < c.minSpikes {
+		if len(hood) < c.minSpikes || !c.fresh(pts, hood, cell) {
 			continue
 		}
 		for _, leaf := range c.agglomerate(pts, hood, dim) {
@@ -97,6 +100,31 @@ func (c *clusterer) run(pts []point, dim int) [][]int32 {
 		}
 	}
 	return out
+}
+
+// minNew is how many spikes newer than its last clustering a neighbourhood needs to be
+// clustered again, and at least a quarter of its spikes: re-clustering the same background
+// spikes every pass finds nothing.
+const minNew = 8
+
+// fresh reports whether hood holds enough spikes newer than when cell was last clustered,
+// and if so records the newest.
+func (c *clusterer) fresh(pts []point, hood []int32, cell int) bool {
+	if len(c.lastSeq) != c.g.cells() {
+		c.lastSeq = make([]uint64, c.g.cells())
+	}
+	newest, n := c.lastSeq[cell], 0
+	for _, i := range hood {
+		if s := pts[i].seq; s > c.lastSeq[cell] {
+			n++
+			newest = max(newest, s)
+		}
+	}
+	if n < max(minNew, len(hood)/4) {
+		return false
+	}
+	c.lastSeq[cell] = newest
+	return true
 }
 
 // indexPoints sorts point indices by cell.

@@ -12,6 +12,9 @@ import (
 func TestDebugDense(t *testing.T) {
 	const dim = 16
 	nu, _ := strconv.Atoi(os.Getenv("NU"))
+	if nu == 0 {
+		t.Skip("set NU, NOISE and DUR")
+	}
 	noise, _ := strconv.ParseFloat(os.Getenv("NOISE"), 64)
 	dur, _ := strconv.ParseFloat(os.Getenv("DUR"), 64)
 	units := npUnits(41, 300, dim)[:nu]

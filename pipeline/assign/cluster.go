@@ -60,14 +60,14 @@ type clusterer struct {
 	// typicalVar is the median over live units of their mean per-dimension embedding
 	// variance, set before each run; 0 when there are none.
 	typicalVar float64
-	g         grid
-	sep       separator
+	g          grid
+	sep        separator
 	// lastSeq is, per cell, the newest pool seq when the cell's neighbourhood was last
 	// clustered; a neighbourhood is clustered again only once minNew newer spikes arrived.
-	lastSeq   []uint64
-	start     []int32 // points by cell, compressed-row style
-	byCell    []int32
-	taken     []bool
+	lastSeq []uint64
+	start   []int32 // points by cell, compressed-row style
+	byCell  []int32
+	taken   []bool
 }
 
 // maxDepth bounds the recursion of one neighbourhood's bisection.

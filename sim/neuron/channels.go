@@ -2,6 +2,10 @@ package neuron
 
 import "math"
 
+// TODO: only Na and one delayed-rectifier K; without Ca or Ca-activated K currents there
+// is no intrinsic afterhyperpolarisation or bursting (Simulate balances the stimulus charge
+// to get a single spike, and SimOptions.NaScale stands in for burst attenuation).
+
 // Gating kinetics of the sodium and delayed-rectifier potassium conductances, in the
 // Traub-Miles form used by many reduced cortical models: V is shifted by a threshold
 // offset vtMV, and every rate (1/ms) is multiplied by a class-specific speed factor.

@@ -91,6 +91,10 @@ func UniformRotation(rng *rand.Rand) Rotation {
 	}
 }
 
+// TODO: the medium is infinite and homogeneous; the insulating probe shank, which raises
+// the potential at contacts on its face (up to twice, for a wide flat shank), is not
+// modelled, so callers that want it must scale templates themselves.
+
 // Potential writes into dst[c][t] the extracellular potential in uV at contact c (probe
 // coordinates, um) at step t, for the cell with its soma centre at somaUm, rotated by rot,
 // in a homogeneous medium of conductivity sigmaSPerM (S/m; 0 means SigmaSPerM).

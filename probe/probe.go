@@ -137,6 +137,9 @@ func Parse(r io.Reader) (*Probe, error) {
 		}
 		all = append(all, ws...)
 	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("%w: no contact is wired to a channel", ErrBadProbe)
+	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].dev < all[j].dev })
 	p := &Probe{Contacts: make([]Contact, len(all))}
 	for i, w := range all {

@@ -54,6 +54,9 @@ func TestWriteInteropEval(t *testing.T) {
 		t.Skip("SPIKESTREAM_INTEROP_DIR not set")
 	}
 	truth, sorted := messySorting(20, 180, 1)
+	if os.Getenv("SPIKESTREAM_INTEROP_DENSE") != "" {
+		truth, sorted = denseSorting(6, 20, 2)
+	}
 	for _, d := range []string{"truth", "sorted"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			t.Fatal(err)
@@ -75,6 +78,7 @@ func TestWriteInteropEval(t *testing.T) {
 
 	res, err := Compare(truth, sorted, Options{SNR: snr})
 	must(t, err)
+	writeAgreement(t, filepath.Join(dir, "expected_agreement.tsv"), res)
 	f, err := os.Create(filepath.Join(dir, "expected_perf.tsv"))
 	must(t, err)
 	defer f.Close()
@@ -94,4 +98,47 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// denseSorting returns trains with spikes closer than the match window (bursts every few
+// samples), so that one true spike often has several candidate partners and greedy
+// nearest-first matching would differ from a maximum matching.
+func denseSorting(units int, durS float64, seed uint64) (*sorting.Sorting, *sorting.Sorting) {
+	r := rand.New(rand.NewPCG(seed, 4))
+	n := int64(durS * 30000)
+	var tt, tl, st, sl []int64
+	for u := range units {
+		for range int(durS * 20) {
+			t := r.Int64N(n - 100)
+			for k := range 1 + r.IntN(4) { // burst of 1-4 spikes 3-10 samples apart
+				t += int64(k) * (3 + r.Int64N(8))
+				tt, tl = append(tt, t), append(tl, int64(u))
+				if r.Float64() < 0.85 {
+					st, sl = append(st, max(0, t+r.Int64N(25)-12)), append(sl, int64(100+u))
+				}
+			}
+		}
+	}
+	truth, _ := sorting.New(30000, tt, tl)
+	sorted, _ := sorting.New(30000, st, sl)
+	return truth, sorted
+}
+
+// writeAgreement writes the agreement matrix with true ids as rows and sorted ids as
+// columns.
+func writeAgreement(t *testing.T, path string, r *Result) {
+	var b strings.Builder
+	b.WriteString("true_id")
+	for _, id := range r.SortedIDs {
+		fmt.Fprintf(&b, "\t%d", id)
+	}
+	b.WriteString("\n")
+	for i, id := range r.TrueIDs {
+		fmt.Fprintf(&b, "%d", id)
+		for j := range r.SortedIDs {
+			fmt.Fprintf(&b, "\t%.12f", r.AgreementAt(i, j))
+		}
+		b.WriteString("\n")
+	}
+	must(t, os.WriteFile(path, []byte(b.String()), 0o644))
 }

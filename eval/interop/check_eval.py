@@ -34,6 +34,16 @@ def main():
             if diff > 1e-9:
                 print(f"unit {uid} {col}: spikeinterface {v:.4f}, spikestream "
                       f"{ours.loc[int(uid), col]:.4f}")
+    agree = pd.read_csv(d / "expected_agreement.tsv", sep="\t", index_col=0)
+    theirs = cmp.agreement_scores
+    for u1 in theirs.index:
+        for u2 in theirs.columns:
+            diff = abs(float(theirs.at[u1, u2]) - agree.at[int(u1), str(u2)])
+            worst = max(worst, diff)
+            if diff > 1e-9:
+                print(f"agreement {u1},{u2}: spikeinterface {theirs.at[u1, u2]:.6f}, "
+                      f"spikestream {agree.at[int(u1), str(u2)]:.6f}")
+    print(f"agreement matrices compared: {theirs.shape}")
     match = cmp.hungarian_match_12
     n_si = int((match.values != -1).sum())
     n_ours = int(ours["sorted_id"].notna().sum())
@@ -43,7 +53,7 @@ def main():
         o = -1 if pd.isna(o) else int(o)
         if int(sid) != o:
             print(f"unit {uid}: spikeinterface pairs {sid}, spikestream {o}")
-    print(f"largest per-unit difference: {worst:.2e}")
+    print(f"largest difference: {worst:.2e}")
     print("OK" if worst <= 1e-9 and n_si == n_ours else "MISMATCH")
 
 

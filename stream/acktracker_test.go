@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"testing"
+
+	"github.com/nats-io/nats.go"
 	"time"
 )
 
@@ -112,5 +114,43 @@ func TestReplayWaitsForStalledConsumer(t *testing.T) {
 	}
 	if !bytes.Equal(got, src) || fs.Stats().ClientDropped != 0 {
 		t.Fatalf("received %d of %d bytes, stats %+v", len(got), len(src), fs.Stats())
+	}
+}
+
+func TestRealTimeReplayResendsUnackedEnd(t *testing.T) {
+	// A hand-made consumer "loses" the first end-of-stream frame and acks the second.
+	c := testConn(t, ConnOptions{})
+	subj := testSubjects(t, "resend")
+	nc := c.NATS()
+	var ends int
+	sub, err := nc.Subscribe(subj.Raw, func(m *nats.Msg) {
+		var f Frame
+		if DecodeFrame(m.Data, &f) != nil || !f.EndOfStream {
+			return
+		}
+		if ends++; ends == 2 {
+			_ = nc.Publish(subj.Ack, EncodeAck(nil, Ack{ConsumerID: 9, Seq: f.Seq,
+				EndOfStream: true}))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	hello := func() { _ = nc.Publish(subj.Ack, EncodeAck(nil, Ack{ConsumerID: 9})) }
+
+	src := rawRecording(2, 300, 5) // 10 ms
+	st, err := Replay(context.Background(), c, subj, bytes.NewReader(src),
+		ReplayOptions{Channels: 2, SampleRateHz: 30000, UVPerUnit: 1, Speed: 1,
+			OnPublish: func(p Published) {
+				if p.Seq == 1 {
+					hello()
+				}
+			}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.EndResends != 1 || ends != 2 {
+		t.Fatalf("%d resends, consumer saw %d ends; want 1 and 2", st.EndResends, ends)
 	}
 }

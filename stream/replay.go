@@ -33,7 +33,7 @@ type ReplayOptions struct {
 	// heartbeat ack every 50 ms) before it is no longer waited for [2s].
 	StaleAfter time.Duration
 	// OnPublish, if set, is called after each frame is published, from Replay's goroutine.
-	// It must be quick; it delays the next frame.
+	// It must be quick; it delays the next frame. A resent end of stream is reported again.
 	OnPublish func(Published)
 }
 
@@ -64,7 +64,8 @@ type ReplayStats struct {
 	Bytes      uint64        // message bytes published, end of stream included
 	Elapsed    time.Duration // whole replay, waits for the first consumer included
 	MaxLateNs  int64         // at Speed > 0, the worst delay behind schedule, ns
-	AckWaitNs  int64         // at Speed 0, time spent waiting for acks, ns
+	AckWaitNs  int64         // time spent waiting for acks, ns
+	EndResends int           // at Speed > 0, end-of-stream frames sent again for lack of ack
 	LastSeq    uint64        // seq of the end-of-stream frame
 	NextSample int64         // one past the last sample published
 }
@@ -96,7 +97,8 @@ type replayer struct {
 	c      *Conn
 	subj   Subjects
 	opt    ReplayOptions
-	acks   *ackTracker // nil unless Speed is 0
+	acks   *ackTracker
+	paced  bool // Speed 0: publishing is paced by acks
 	msg    []byte      // header + payload of the frame being built
 	perFr  int         // samples per channel per frame
 	f      Frame       // header fields of the frame being built
@@ -112,7 +114,10 @@ type replayer struct {
 // stream are published and the error wraps ErrTruncated. A read error of src or ctx ending
 // stops the replay without an end-of-stream frame. At Speed 0 it waits for acks on
 // subj.Ack (see ReplayOptions) and, at the end, for the live consumers to ack the end of
-// stream. It allocates one frame buffer.
+// stream. At Speed > 0 it publishes on schedule whatever the consumers do, and at the end
+// gives live consumers up to 1 s to ack the end of stream, sending it again (same seq) up
+// to twice if they do not: a consumer that dropped it would otherwise wait forever.
+// It allocates one frame buffer.
 func Replay(ctx context.Context, c *Conn, subj Subjects, src io.Reader,
 	opt ReplayOptions) (ReplayStats, error) {
 	opt, err := opt.withDefaults()
@@ -124,13 +129,11 @@ func Replay(ctx context.Context, c *Conn, subj Subjects, src io.Reader,
 		return ReplayStats{}, fmt.Errorf("replay: %w: %d-byte frames, server limit %d",
 			ErrTooLarge, len(r.msg), limit)
 	}
-	if opt.Speed == 0 {
-		sub, err := r.subscribeAcks()
-		if err != nil {
-			return ReplayStats{}, err
-		}
-		defer func() { _ = sub.Unsubscribe() }()
+	sub, err := r.subscribeAcks()
+	if err != nil {
+		return ReplayStats{}, err
 	}
+	defer func() { _ = sub.Unsubscribe() }()
 	defer r.timer.Stop()
 	err = r.run(ctx, src)
 	r.st.Elapsed = time.Since(r.t0)
@@ -140,7 +143,7 @@ func Replay(ctx context.Context, c *Conn, subj Subjects, src io.Reader,
 func newReplayer(c *Conn, subj Subjects, opt ReplayOptions) *replayer {
 	per := max(1, int(math.Round(opt.FrameMs*opt.SampleRateHz/1000)))
 	r := &replayer{c: c, subj: subj, opt: opt, perFr: per, sample: opt.FirstSample,
-		timer: time.NewTimer(time.Hour)}
+		timer: time.NewTimer(time.Hour), paced: opt.Speed == 0}
 	r.timer.Stop()
 	r.msg = make([]byte, FrameHeaderBytes+per*opt.Channels*2)
 	r.f = Frame{Channels: opt.Channels, Type: Int16, UVPerUnit: opt.UVPerUnit,
@@ -207,11 +210,11 @@ func (r *replayer) publishData(ctx context.Context, samples int) error {
 	return nil
 }
 
-// finish publishes the end-of-stream frame and, at Speed 0, waits for it to be acked.
+// finish publishes the end-of-stream frame and waits for the consumers to ack it.
 func (r *replayer) finish(ctx context.Context) error {
 	r.f.Seq++
 	r.f.FirstSample, r.f.SamplesPerChannel, r.f.EndOfStream = r.sample, 0, true
-	if r.acks != nil {
+	if r.paced {
 		if err := r.waitWindow(ctx); err != nil {
 			return err
 		}
@@ -225,13 +228,33 @@ func (r *replayer) finish(ctx context.Context) error {
 	if err := r.c.nc.FlushWithContext(fctx); err != nil {
 		return fmt.Errorf("replay: flush: %w", err)
 	}
-	if r.acks == nil {
-		return nil
-	}
 	t0 := NowNs()
-	err := r.acks.waitDrained(ctx, r.f.Seq)
-	r.st.AckWaitNs += NowNs() - t0
-	return err
+	defer func() { r.st.AckWaitNs += NowNs() - t0 }()
+	if r.paced {
+		return r.acks.waitDrained(ctx, r.f.Seq)
+	}
+	return r.confirmEnd(ctx)
+}
+
+// confirmEnd waits for the live consumers to ack the end of stream, sending it again when
+// they do not within a second; after two resends it gives up without error.
+func (r *replayer) confirmEnd(ctx context.Context) error {
+	const resends = 2
+	for try := 0; ; try++ {
+		wctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := r.acks.waitDrained(wctx, r.f.Seq)
+		cancel()
+		switch {
+		case err == nil || try == resends:
+			return nil
+		case ctx.Err() != nil:
+			return fmt.Errorf("replay: %w", ctx.Err())
+		}
+		r.st.EndResends++
+		if err := r.publish(r.msg[:FrameHeaderBytes]); err != nil {
+			return err
+		}
+	}
 }
 
 // publish writes msg's header from r.f and sends body, reporting it to OnPublish.
@@ -241,9 +264,7 @@ func (r *replayer) publish(body []byte) error {
 		return fmt.Errorf("replay: seq %d: %w", r.f.Seq, err)
 	}
 	r.st.Bytes += uint64(len(body))
-	if r.acks != nil {
-		r.acks.published.Store(r.f.Seq)
-	}
+	r.acks.published.Store(r.f.Seq)
 	if r.opt.OnPublish != nil {
 		r.opt.OnPublish(Published{Seq: r.f.Seq, FirstSample: r.f.FirstSample,
 			Samples: r.f.SamplesPerChannel, SampleRateHz: r.f.SampleRateHz, NowNs: NowNs(),
@@ -254,7 +275,7 @@ func (r *replayer) publish(body []byte) error {
 
 // pace waits until the frame ending before sample end may be published.
 func (r *replayer) pace(ctx context.Context, end int64) error {
-	if r.acks != nil {
+	if r.paced {
 		return r.waitWindow(ctx)
 	}
 	offS := float64(end-r.opt.FirstSample) / r.opt.SampleRateHz / r.opt.Speed

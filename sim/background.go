@@ -137,7 +137,7 @@ func (s *simState) backgroundTemplate(k int, picker cellPicker) (sparseTemplate,
 	if len(chans) == 0 {
 		return sparseTemplate{}, nil
 	}
-	rs := resampledSources(src, float64(src.PeakStep)*src.DtMs, s.cfg.SampleRateHz)
+	rs := resampledSources(src, float64(src.PeakStep)*src.DtMs, s.cfg.SampleRateHz, 1)
 	return project(rs, pl, s.contacts, chans)
 }
 

@@ -12,7 +12,8 @@ import (
 type event struct {
 	start  int64
 	unit   int32
-	grid   int32
+	grid   int16
+	phase  int16
 	a0, a1 float32 // weights of grid and grid+1, amplitude included
 }
 
@@ -24,10 +25,10 @@ func (s *simState) makeEvents(units []unitModel, trains [][]spike) ([]event, []T
 	fs := s.cfg.SampleRateHz
 	for u, train := range trains {
 		for _, sp := range train {
-			n := int64(math.Round(sp.tS * fs))
+			n, phase := samplePhase(sp.tS, fs, templatePhases)
 			g, f := units[u].gridPos(traceAt(s.drift, sp.tS))
-			evs = append(evs, event{start: n - int64(s.pre), unit: int32(u), grid: int32(g),
-				a0: sp.amp * (1 - f), a1: sp.amp * f})
+			evs = append(evs, event{start: n - int64(s.pre), unit: int32(u), grid: int16(g),
+				phase: int16(phase), a0: sp.amp * (1 - f), a1: sp.amp * f})
 			if n >= 0 && n < int64(s.nSamples) {
 				truth = append(truth, TruthSpike{Sample: n, Unit: u})
 			}
@@ -41,6 +42,23 @@ func (s *simState) makeEvents(units []unitModel, trains [][]spike) ([]event, []T
 		return a.Unit - b.Unit
 	})
 	return evs, truth
+}
+
+// samplePhase returns the sample nearest to time tS and the template phase (0..phases-1,
+// see splitPhases) of the trough's offset from it.
+func samplePhase(tS, fsHz float64, phases int) (int64, int) {
+	m := int64(math.Round(tS * fsHz * float64(phases)))
+	half := int64(phases / 2)
+	n := floorDiv(m+half, int64(phases))
+	return n, int(m - n*int64(phases) + half)
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
 }
 
 func cmpInt64(a, b int64) int {
@@ -163,11 +181,12 @@ func (sy *synth) addSpikes(out []int16, t0 int64, n int) int64 {
 // addEvent adds template rows [k0, k1) of event e (weights in output steps), whose row 0
 // falls at out row off, saturating; it returns the number of saturated samples.
 func addEvent(out []int16, chans, off, k0, k1 int, m *unitModel, e event) int64 {
-	g0 := m.grid[e.grid]
-	if e.a1 == 0 || int(e.grid)+1 >= len(m.grid) {
+	grid := m.grid[e.phase]
+	g0 := grid[e.grid]
+	if e.a1 == 0 || int(e.grid)+1 >= len(grid) {
 		return addStatic(out, chans, off, k0, k1, g0, e.a0)
 	}
-	g1 := m.grid[e.grid+1]
+	g1 := grid[e.grid+1]
 	nc := len(g0.channels)
 	var clipped int64
 	for k := k0; k < k1; k++ {

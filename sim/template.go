@@ -117,17 +117,22 @@ func dist3(a, b [3]float64) float64 {
 }
 
 // resampledSources returns a copy of src whose currents are low-passed like the
-// amplifier, resampled at fsHz on the template grid (trough at sample pre, the trough at
-// tTroughMs of src's window) and tapered, so that Potential on it yields templates
-// directly. Linear filtering and resampling commute with the (linear) projection.
-func resampledSources(src *neuron.Sources, tTroughMs, fsHz float64) *neuron.Sources {
+// amplifier, resampled at phases times fsHz and tapered, so that Potential on it yields
+// templates directly (cut into phases by splitPhases). The fine grid has pre*phases +
+// phases/2 samples before the trough (at tTroughMs of src's window) and
+// (total+1)*phases in all, where pre and total are templateGeometry(fsHz). Linear
+// filtering and resampling commute with the (linear) projection.
+func resampledSources(src *neuron.Sources, tTroughMs, fsHz float64,
+	phases int) *neuron.Sources {
 	pre, total := templateGeometry(fsHz)
+	pre, total = pre*phases+phases/2, total*phases+2*(phases/2)
+	fineHz := fsHz * float64(phases)
 	out := *src
-	out.DtMs = 1000 / fsHz
+	out.DtMs = 1000 / fineHz
 	out.PeakStep = pre
 	out.SomaVmMV = make([]float32, total)
 	out.CurrentsNA = make([][]float32, len(src.CurrentsNA))
-	taper := templateTaper(fsHz, total)
+	taper := templateTaper(fineHz, total)
 	buf := make([]float32, src.NumSteps())
 	for i, cur := range src.CurrentsNA {
 		copy(buf, cur)

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -183,5 +184,52 @@ func TestDriftMovesPeakChannel(t *testing.T) {
 	}
 	if y := rec.UnitYUmAt(0, rec.DurationS()); math.Abs(y-rec.Units[0].YUm-100) > 1 {
 		t.Fatalf("UnitYUmAt at the end is %.1f um from the start, want 100", y-rec.Units[0].YUm)
+	}
+}
+
+func TestSamplePhase(t *testing.T) {
+	const fs = 30000.0
+	cases := []struct {
+		samples float64 // trough time in samples
+		n       int64
+		phase   int
+	}{
+		{100, 100, 2}, {100.24, 100, 3}, {100.26, 100, 3}, {100.38, 101, 0},
+		{99.76, 100, 1}, {99.6, 100, 0}, {-0.3, 0, 1}, {0, 0, 2},
+	}
+	for _, c := range cases {
+		n, p := samplePhase(c.samples/fs, fs, 4)
+		if n != c.n || p != c.phase {
+			t.Errorf("%v samples: got (%d, %d), want (%d, %d)", c.samples, n, p, c.n, c.phase)
+		}
+	}
+}
+
+func TestPhaseTemplatesShiftTrough(t *testing.T) {
+	cfg := withDefaults(Config{Probe: probe.Tetrode(), Units: 1, DurationS: 1, Seed: 2})
+	s := &simState{cfg: cfg, lib: fixtureLibrary(), contacts: contacts3D(cfg.Probe)}
+	s.pre, s.ts = templateGeometry(cfg.SampleRateHz)
+	units, err := s.buildUnits(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := units[0]
+	ch := -1
+	for i, c := range m.ref.channels {
+		if int(c) == m.info.PeakChannel {
+			ch = i
+		}
+	}
+	nc := len(m.ref.channels)
+	at := func(tpl sparseTemplate, k int) float32 { return tpl.data[k*nc+ch] }
+	// Early phases put the trough before sample pre: the sample before pre is deeper
+	// relative to the one after; late phases the other way round.
+	early, late := m.grid[0][0], m.grid[templatePhases-1][0]
+	if !(at(early, s.pre-1) < at(early, s.pre+1)) || !(at(late, s.pre+1) < at(late, s.pre-1)) {
+		t.Fatalf("phase templates do not move the trough: early %v %v, late %v %v",
+			at(early, s.pre-1), at(early, s.pre+1), at(late, s.pre-1), at(late, s.pre+1))
+	}
+	if got := at(m.grid[templatePhases/2][0], s.pre); got != at(m.ref, s.pre) {
+		t.Fatalf("centred phase %v differs from the reference %v", got, at(m.ref, s.pre))
 	}
 }

@@ -13,15 +13,20 @@ import (
 // projected; spikes interpolate linearly between the two nearest positions.
 const driftGridUm = 4
 
+// templatePhases is the number of sub-sample trough positions a unit's templates come in:
+// a spike whose trough falls between samples uses the template sampled at that offset,
+// so the recording carries the sub-sample jitter of real spike times.
+const templatePhases = 4
+
 // unitModel is one simulated unit: its cell, placement, templates along its drift path
 // and firing model.
 type unitModel struct {
 	info   UnitInfo
 	pl     placement
 	rs     *neuron.Sources // the cell resampled on the template grid
-	ref    sparseTemplate  // template at the t=0 position
-	grid   []sparseTemplate
-	gridLo float64 // displacement (um) of grid[0]
+	ref    sparseTemplate     // template at the t=0 position, trough on a sample
+	grid   [][]sparseTemplate // [phase][drift position]
+	gridLo float64            // displacement (um) of grid[p][0]
 	fire   firing
 }
 
@@ -71,7 +76,8 @@ func (s *simState) buildUnit(u int, picker cellPicker) (unitModel, error) {
 	if err != nil {
 		return unitModel{}, err
 	}
-	m := unitModel{pl: pl, rs: resampledSources(pl.src, tMs, s.cfg.SampleRateHz)}
+	m := unitModel{pl: pl,
+		rs: resampledSources(pl.src, tMs, s.cfg.SampleRateHz, templatePhases)}
 	m.info = UnitInfo{ID: u, Class: pl.src.Class, XUm: pl.somaUm[0], YUm: pl.somaUm[1],
 		ZUm: pl.somaUm[2], LibraryID: libIdx}
 	_, _, minY, maxY := s.cfg.Probe.Extent()
@@ -111,7 +117,8 @@ func (s *simState) placeUnit(r *rand.Rand, picker cellPicker) (placement, int, f
 	return best, idx, bestT, nil
 }
 
-// unitTemplates projects the unit at its t=0 position and along its drift path.
+// unitTemplates projects the unit at its t=0 position and along its drift path, in every
+// sub-sample phase.
 func (s *simState) unitTemplates(m *unitModel) error {
 	lo, hi := traceRange(s.drift)
 	lo, hi = lo*m.info.DriftScale, hi*m.info.DriftScale
@@ -120,26 +127,30 @@ func (s *simState) unitTemplates(m *unitModel) error {
 	}
 	x, y := m.pl.somaUm[0], m.pl.somaUm[1]
 	chans := channelsNear(s.contacts, x, y+lo, y+hi, unitRadiusUm)
-	if hi == lo {
-		ref, err := project(m.rs, m.pl, s.contacts, chans)
-		if err != nil {
-			return err
-		}
-		m.ref = pruneChannels(ref, minTemplateUV)
-		m.grid, m.gridLo = []sparseTemplate{m.ref}, 0
-		return nil
+	n := 1
+	if hi > lo {
+		n = int(math.Ceil((hi-lo)/driftGridUm)) + 1
 	}
-	n := int(math.Ceil((hi-lo)/driftGridUm)) + 1
 	shifts := make([]float64, n+1)
 	for g := range n {
 		shifts[g] = lo + float64(g)*driftGridUm
 	}
 	shifts[n] = 0 // the t=0 position, for the reference template
-	tpls, err := s.shiftedTemplates(m, chans, shifts)
+	fine, err := s.shiftedTemplates(m, chans, shifts)
 	if err != nil {
 		return err
 	}
-	m.grid, m.ref, m.gridLo = tpls[:n], tpls[n], lo
+	m.gridLo = lo
+	m.grid = make([][]sparseTemplate, templatePhases)
+	for _, f := range fine[:n] {
+		for p, t := range splitPhases(f, s.ts, templatePhases) {
+			m.grid[p] = append(m.grid[p], t)
+		}
+	}
+	m.ref = splitPhases(fine[n], s.ts, templatePhases)[templatePhases/2]
+	if n == 1 {
+		m.pruneStatic()
+	}
 	return nil
 }
 
@@ -198,17 +209,44 @@ func (s *simState) shiftedTemplates(m *unitModel, chans []int32,
 	return out, nil
 }
 
+// splitPhases cuts a template sampled templatePhases times finer than the recording
+// (see resampledSources) into one recording-rate template per sub-sample phase. Phase p
+// has its trough at sample pre + (p - P/2)/P: P/2 is the centred phase.
+func splitPhases(fine sparseTemplate, ts, phases int) []sparseTemplate {
+	nc := len(fine.channels)
+	out := make([]sparseTemplate, phases)
+	for p := range out {
+		t := sparseTemplate{channels: fine.channels, data: make([]float32, ts*nc)}
+		for k := range ts {
+			j := k*phases + 2*(phases/2) - p
+			copy(t.data[k*nc:(k+1)*nc], fine.data[j*nc:(j+1)*nc])
+		}
+		out[p] = t
+	}
+	return out
+}
+
+// pruneStatic drops, from every phase of a unit without drift, the channels on which the
+// centred template stays below minTemplateUV.
+func (m *unitModel) pruneStatic() {
+	keep := strongChannels(m.ref, minTemplateUV)
+	m.ref = restrict(m.ref, keep)
+	for p := range m.grid {
+		m.grid[p][0] = restrict(m.grid[p][0], keep)
+	}
+}
+
 // minTemplateUV is the amplitude below which a static unit's template channels are
 // dropped: far below the noise and the quantisation step, and they are most of the cost of
 // adding spikes.
 const minTemplateUV = 0.5
 
-// pruneChannels returns t restricted to the channels whose largest absolute value is at
-// least minUV.
-func pruneChannels(t sparseTemplate, minUV float32) sparseTemplate {
+// strongChannels returns the indices (into t.channels) of the channels whose largest
+// absolute value is at least minUV.
+func strongChannels(t sparseTemplate, minUV float32) []int {
 	n := len(t.channels)
 	if n == 0 {
-		return t
+		return nil
 	}
 	peak := make([]float32, n)
 	for k, v := range t.data {
@@ -220,7 +258,16 @@ func pruneChannels(t sparseTemplate, minUV float32) sparseTemplate {
 			keep = append(keep, i)
 		}
 	}
+	return keep
+}
+
+// restrict returns t with only the channels at the given indices.
+func restrict(t sparseTemplate, keep []int) sparseTemplate {
+	n := len(t.channels)
 	out := sparseTemplate{channels: make([]int32, len(keep))}
+	if n == 0 {
+		return out
+	}
 	out.data = make([]float32, 0, len(keep)*len(t.data)/n)
 	for i, k := range keep {
 		out.channels[i] = t.channels[k]
@@ -236,11 +283,12 @@ func pruneChannels(t sparseTemplate, minUV float32) sparseTemplate {
 // gridPos returns the drift grid index and interpolation fraction of unit m at trace
 // value driftUm.
 func (m *unitModel) gridPos(driftUm float64) (int, float32) {
-	if len(m.grid) < 2 {
+	n := len(m.grid[0])
+	if n < 2 {
 		return 0, 0
 	}
 	x := (driftUm*m.info.DriftScale - m.gridLo) / driftGridUm
-	x = clamp(x, 0, float64(len(m.grid)-1))
-	g := min(int(x), len(m.grid)-2)
+	x = clamp(x, 0, float64(n-1))
+	g := min(int(x), n-2)
 	return g, float32(x - float64(g))
 }

@@ -40,11 +40,12 @@ const learnedThresholdSD = 4
 
 // Components are the pluggable parts of a sorter.
 type Components struct {
-	Method      Method
-	Scorer      pipeline.Scorer // nil for the baseline
-	Embedder    pipeline.Embedder
-	Assigner    pipeline.Assigner
-	ThresholdSD float64 // candidate threshold that goes with Scorer
+	Method         Method
+	Scorer         pipeline.Scorer // nil for the baseline
+	Embedder       pipeline.Embedder
+	Assigner       pipeline.Assigner
+	ThresholdSD    float64 // candidate threshold that goes with Scorer
+	ScoreThreshold float32 // score cut that goes with Scorer (0: the pipeline default)
 }
 
 // BuildComponents returns the components of method for a probe. modelPath, if set, names
@@ -112,5 +113,9 @@ func (c *Components) learned(modelPath string) error {
 		}
 	}
 	c.Scorer, c.Embedder, c.ThresholdSD = det, emb, learnedThresholdSD
+	if tr := det.Header().Training; tr != nil && tr.CandidateSD > 0 {
+		c.ThresholdSD = tr.CandidateSD // the threshold its training candidates were cut at
+	}
+	c.ScoreThreshold = det.Threshold()
 	return nil
 }

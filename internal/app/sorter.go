@@ -91,6 +91,9 @@ func (s *Sorter) build(rateHz float64) error {
 	if cfg.Pipeline.Detect.ThresholdSD == 0 {
 		cfg.Pipeline.Detect.ThresholdSD = s.comps.ThresholdSD
 	}
+	if cfg.Pipeline.ScoreThreshold == 0 {
+		cfg.Pipeline.ScoreThreshold = s.comps.ScoreThreshold
+	}
 	s.pl, err = pipeline.New(cfg.Pipeline, pipeline.Deps{
 		Probe: cfg.Probe, SampleRateHz: rateHz,
 		Scorer: s.comps.Scorer, Embedder: s.comps.Embedder, Assigner: s.comps.Assigner,

@@ -40,7 +40,9 @@ type ConnStats struct {
 	Reconnects        uint64 // times it came back
 	AsyncErrors       uint64 // asynchronous errors reported by the client (all kinds)
 	SlowConsumers     uint64 // async errors that were slow-consumer drops
-	EventDecodeErrors uint64 // malformed messages seen by SubscribeSpikes/SubscribeUnits
+	// EventDecodeErrors counts malformed messages seen by SubscribeSpikes, SubscribeUnits,
+	// SubscribeErrors and the acks subscription of Replay.
+	EventDecodeErrors uint64
 }
 
 // Conn is a NATS connection, with the embedded server it started if any. Its methods are

@@ -154,9 +154,12 @@ func newReplayer(c *Conn, subj Subjects, opt ReplayOptions) *replayer {
 func (r *replayer) subscribeAcks() (*nats.Subscription, error) {
 	r.acks = newAckTracker(r.opt.StaleAfter)
 	sub, err := r.c.nc.Subscribe(r.subj.Ack, func(m *nats.Msg) {
-		if a, err := DecodeAck(m.Data); err == nil {
-			r.acks.update(a, NowNs())
+		a, err := DecodeAck(m.Data)
+		if err != nil {
+			r.c.decodeErrs.Add(1) // counted with malformed events; nothing else to do
+			return
 		}
+		r.acks.update(a, NowNs())
 	})
 	if err != nil {
 		return nil, fmt.Errorf("replay: subscribe %s: %w", r.subj.Ack, err)

@@ -36,10 +36,10 @@ type ConnOptions struct {
 
 // ConnStats is a snapshot of a connection's counters, cumulative since Connect.
 type ConnStats struct {
-	Disconnects       uint64 // times the link to the server was lost
-	Reconnects        uint64 // times it came back
-	AsyncErrors       uint64 // asynchronous errors reported by the client (all kinds)
-	SlowConsumers     uint64 // async errors that were slow-consumer drops
+	Disconnects   uint64 // times the link to the server was lost
+	Reconnects    uint64 // times it came back
+	AsyncErrors   uint64 // asynchronous errors reported by the client (all kinds)
+	SlowConsumers uint64 // async errors that were slow-consumer drops
 	// EventDecodeErrors counts malformed messages seen by SubscribeSpikes, SubscribeUnits,
 	// SubscribeErrors and the acks subscription of Replay.
 	EventDecodeErrors uint64

@@ -98,10 +98,10 @@ type replayer struct {
 	subj   Subjects
 	opt    ReplayOptions
 	acks   *ackTracker
-	paced  bool // Speed 0: publishing is paced by acks
-	msg    []byte      // header + payload of the frame being built
-	perFr  int         // samples per channel per frame
-	f      Frame       // header fields of the frame being built
+	paced  bool   // Speed 0: publishing is paced by acks
+	msg    []byte // header + payload of the frame being built
+	perFr  int    // samples per channel per frame
+	f      Frame  // header fields of the frame being built
 	st     ReplayStats
 	t0     time.Time
 	timer  *time.Timer

@@ -8,7 +8,7 @@ import (
 
 // ModelVersion changes whenever RandomCell or Simulate give different results for the same
 // inputs (new parameters, morphologies or numerics); caches of simulated cells key on it.
-const ModelVersion = 4
+const ModelVersion = 5
 
 // Cell class names accepted by RandomCell.
 const (

@@ -19,7 +19,8 @@ type SimOptions struct {
 	PreMs   float64 // window before the somatic peak [2]
 	PostMs  float64 // window after the somatic peak [4]
 	// StimMs is the duration of the somatic current pulse [0.5]. Its amplitude is found
-	// by doubling from StimNA [0.25] until the soma fires (at most 10 tries).
+	// by doubling from StimNA [0: a guess from the capacitance near the soma] until the
+	// soma fires (at most 10 tries).
 	StimMs float64
 	StimNA float64
 	// NaScale multiplies every sodium conductance [1]. Values below 1 mimic the partly
@@ -38,7 +39,6 @@ func (o SimOptions) withDefaults() (SimOptions, error) {
 	def(&o.PreMs, 2)
 	def(&o.PostMs, 4)
 	def(&o.StimMs, 0.5)
-	def(&o.StimNA, 0.25)
 	def(&o.NaScale, 1)
 	ratio := o.OutDtMs / o.DtMs
 	switch {
@@ -51,7 +51,7 @@ func (o SimOptions) withDefaults() (SimOptions, error) {
 		return o, fmt.Errorf("%w: window -%g..+%g ms", ErrBadOptions, o.PreMs, o.PostMs)
 	case !(o.NaScale > 0 && o.NaScale <= 2):
 		return o, fmt.Errorf("%w: NaScale %g outside (0, 2]", ErrBadOptions, o.NaScale)
-	case o.StimMs <= 0 || o.StimNA <= 0:
+	case o.StimMs <= 0 || o.StimNA < 0:
 		return o, fmt.Errorf("%w: stimulus %g nA for %g ms", ErrBadOptions, o.StimNA, o.StimMs)
 	}
 	return o, nil
@@ -81,6 +81,9 @@ func (c *Cell) Simulate(opt SimOptions) (*Sources, error) {
 		c = c.withNaScale(o.NaScale)
 	}
 	amp := o.StimNA
+	if amp == 0 {
+		amp = c.firstStimNA()
+	}
 	table := newGateTable(c.Bio.VTMV, c.Bio.QNa, c.Bio.QK, o.DtMs)
 	for range 10 {
 		run := c.newRun(o, amp)
@@ -162,6 +165,21 @@ func (r *run) armBalance(step int, peakV float64) {
 	if step >= pulseEnd && r.v[0] < (peakV+r.c.Bio.VRestMV)/2 {
 		r.balanceFrom = step + 1
 	}
+}
+
+// firstStimNA guesses a pulse amplitude just below threshold: 40 nA per nF of membrane
+// within 60 um of the soma centre. Measured thresholds of the built-in classes lie
+// between about 30 and 200 nA/nF, so doubling from here needs two or three tries.
+func (c *Cell) firstStimNA() float64 {
+	soma := c.Morphology.Segments[0]
+	centre := lerp(soma.Start, soma.End, 0.5)
+	nearNF := 0.0
+	for i, s := range c.Morphology.Segments {
+		if dist(lerp(s.Start, s.End, 0.5), centre) < 60 {
+			nearNF += c.capNF[i]
+		}
+	}
+	return max(0.1, 40*nearNF)
 }
 
 // withNaScale returns a copy of c with every sodium conductance multiplied by f and the

@@ -149,8 +149,8 @@ func sortLive(f sortFlags) error {
 	if err := srt.Run(ctx); err != nil {
 		return err
 	}
-	st := srt.FrameStats()
-	fmt.Fprintf(stderr, "stream ended: %d spikes published; frames %+v\n", srt.Published(), st)
+	fmt.Fprintf(stderr, "stream ended: %d spikes published; bus: %s\n", srt.Published(),
+		app.BusSummary(srt.FrameStats()))
 	return nil
 }
 

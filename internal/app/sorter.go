@@ -39,6 +39,7 @@ type Sorter struct {
 	spub  *stream.EventPublisher
 	comps *Components
 	cfg   SorterConfig
+	base  *zap.Logger // for the parts that name their own component
 	log   *zap.Logger
 
 	unitMu sync.Mutex // guards upub: unit events come from the assigner's goroutines
@@ -56,7 +57,8 @@ func NewSorter(ctx context.Context, conn *stream.Conn, cfg SorterConfig) (*Sorte
 	if log == nil {
 		log = zap.NewNop()
 	}
-	s := &Sorter{conn: conn, subj: subj, log: log.With(zap.String("component", "sorter"))}
+	s := &Sorter{conn: conn, subj: subj, base: log,
+		log: log.With(zap.String("component", "sorter"))}
 	s.spub = stream.NewEventPublisher(conn, subj, stream.PubOptions{JSONMirror: cfg.JSONMirror})
 	s.upub = stream.NewEventPublisher(conn, subj, stream.PubOptions{JSONMirror: cfg.JSONMirror})
 	s.sub, err = stream.SubscribeFrames(ctx, conn, subj, stream.SubOptions{
@@ -98,7 +100,7 @@ func (s *Sorter) build(rateHz float64) error {
 		Probe: cfg.Probe, SampleRateHz: rateHz,
 		Scorer: s.comps.Scorer, Embedder: s.comps.Embedder, Assigner: s.comps.Assigner,
 		Output: spikeOutput{s.spub}, Release: stream.Release,
-		Metrics: cfg.Metrics, Log: s.log,
+		Metrics: cfg.Metrics, Log: s.base,
 	})
 	return err
 }

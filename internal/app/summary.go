@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/spikestream/spikestream/sim"
+	"github.com/spikestream/spikestream/stream"
 )
 
 // Percentiles holds latency quantiles in ms.
@@ -54,15 +55,20 @@ func printSummary(w io.Writer, rec *sim.Recording, res *SessionResult) {
 		len(res.Sorting.UnitIDs), res.Elapsed.Seconds(), durS/res.Elapsed.Seconds())
 	fmt.Fprintf(w, "latency:   processing %s\n", res.ProcessingLatency())
 	fmt.Fprintf(w, "           trough->event %s\n", res.TroughToEvent())
-	f := res.Frames
-	fmt.Fprintf(w, "bus:       %d frames; dropped: %d malformed, %d wrong shape, %d duplicate or "+
-		"late; %d lost upstream; %d NaN/Inf samples zeroed\n", f.Frames, f.DecodeErrors,
-		f.ChannelMismatch+f.RateChanges+f.ScaleChanges, f.Duplicates+f.OutOfOrder+f.Overlaps,
-		f.LostFrames+f.ClientDropped, f.NonFiniteSamples)
+	fmt.Fprintf(w, "bus:       %s\n", BusSummary(res.Frames))
 	acc, err := Accuracy(rec, res.Sorting)
 	if err != nil {
 		fmt.Fprintf(w, "accuracy:  not computed: %v\n", err)
 		return
 	}
 	fmt.Fprintf(w, "accuracy:  %s\n", acc)
+}
+
+// BusSummary describes a frame subscription's counters in one line.
+func BusSummary(f stream.FrameStats) string {
+	return fmt.Sprintf("%d frames; dropped: %d malformed, %d wrong shape, %d duplicate or "+
+		"late; %d lost upstream, %d samples missing; %d NaN/Inf samples zeroed", f.Frames,
+		f.DecodeErrors, f.ChannelMismatch+f.RateChanges+f.ScaleChanges,
+		f.Duplicates+f.OutOfOrder+f.Overlaps, f.LostFrames+f.ClientDropped, f.GapSamples,
+		f.NonFiniteSamples)
 }

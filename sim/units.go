@@ -23,7 +23,7 @@ const templatePhases = 4
 type unitModel struct {
 	info   UnitInfo
 	pl     placement
-	rs     *neuron.Sources // the cell resampled on the template grid
+	rs     *neuron.Sources    // the cell resampled on the template grid
 	ref    sparseTemplate     // template at the t=0 position, trough on a sample
 	grid   [][]sparseTemplate // [phase][drift position]
 	gridLo float64            // displacement (um) of grid[p][0]

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 // newFlags returns a flag set that reports errors instead of exiting.
 func newFlags(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(flagOutput)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: spikestream %s %s\n\nflags:\n", name, usage)
 		fs.PrintDefaults()
@@ -79,6 +81,9 @@ func loadProbe(arg string) (*probe.Probe, error) {
 
 // method parses --method.
 func method(s string) (app.Method, error) { return app.ParseMethod(strings.ToLower(s)) }
+
+// flagOutput receives usage and flag errors; tests silence it.
+var flagOutput io.Writer = os.Stderr
 
 // stderr is where progress and summaries go; stdout carries events.
 var stderr = os.Stderr

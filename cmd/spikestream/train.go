@@ -31,6 +31,8 @@ func runTrain(args []string) error {
 	from := fs.String("models", "", "with --evaluate: folder of checkpoints (default: shipped)")
 	perNoise := fs.Int("eval-recordings", 3, "with --evaluate: recordings per noise level")
 	figure := fs.String("figure", "", "with --evaluate: write the PR figure (PNG) here")
+	data := fs.String("data", "", "train on the recordings of this folder (spikestream sim --count)"+
+		" instead of simulating")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,7 +45,7 @@ func runTrain(args []string) error {
 	det.Steps, emb.Steps = *detSteps, *embSteps
 	return train.Run(ctx, train.Config{Generate: sim.Generate, Seed: *seed, Recordings: *recs,
 		ValRecordings: *val, DurationS: *dur, OutDir: *out, Detector: det, Embedder: emb,
-		Progress: os.Stderr})
+		DataDir: *data, Progress: os.Stderr})
 }
 
 // runEvaluate loads the models (shipped, or from a folder) and prints the evaluation

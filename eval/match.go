@@ -16,6 +16,10 @@ import (
 // has not used yet. Taking the earliest free partner in time order is a maximum matching
 // for points on a line, so the count per pair is exact. Time O(spikes x window occupancy),
 // memory two int32 matrices of units x units.
+//
+// SpikeInterface (0.105) remembers only each pair's last match, so when a pair's spikes come
+// closer than 2*delta (bursts, merged units) its count can exceed this one-to-one count;
+// otherwise the two agree exactly (eval/interop/check_eval.py compares them).
 func matchCounts(truth, sorted *sorting.Sorting, deltaSamples int64) ([]int32, error) {
 	if len(truth.Times) >= math.MaxInt32 || len(sorted.Times) >= math.MaxInt32 {
 		return nil, fmt.Errorf("more than %d spikes", math.MaxInt32-1)

@@ -3,7 +3,13 @@
 Optional, not part of CI. Usage:
     d=$(mktemp -d) && SPIKESTREAM_INTEROP_DIR=$d go test ./eval -run InteropEval -count=1
     python eval/interop/check_eval.py $d
-Needs: pip install spikeinterface pandas
+Needs: pip install spikeinterface pandas numba
+
+With SPIKESTREAM_INTEROP_DENSE=1 the fixture has bursts with spikes closer than 2 x delta.
+SpikeInterface's match count then can exceed a one-to-one matching (it only remembers each
+pair's last match, so a spike between two partners can be counted twice); spikestream
+counts a maximum one-to-one matching. Pass --dense to check ours <= theirs instead of
+equality.
 """
 import sys
 from pathlib import Path
@@ -16,6 +22,7 @@ import spikeinterface.comparison as scmp
 
 def main():
     d = Path(sys.argv[1])
+    dense = "--dense" in sys.argv[2:]
     gt = sc.read_npz_sorting(d / "truth" / "truth.npz")
     # spikestream drops label 0 (unassigned) by default; SpikeInterface sees the same units.
     tested = sc.read_npz_sorting(d / "sorted_without_0.npz")
@@ -31,16 +38,19 @@ def main():
         for uid, v in theirs.items():
             diff = abs(v - ours.loc[int(uid), col])
             worst = max(worst, diff)
-            if diff > 1e-9:
+            if diff > 1e-9 and not dense:
                 print(f"unit {uid} {col}: spikeinterface {v:.4f}, spikestream "
                       f"{ours.loc[int(uid), col]:.4f}")
     agree = pd.read_csv(d / "expected_agreement.tsv", sep="\t", index_col=0)
     theirs = cmp.agreement_scores
+    above = 0
     for u1 in theirs.index:
         for u2 in theirs.columns:
-            diff = abs(float(theirs.at[u1, u2]) - agree.at[int(u1), str(u2)])
+            signed = agree.at[int(u1), str(u2)] - float(theirs.at[u1, u2])
+            above = max(above, signed)
+            diff = abs(signed)
             worst = max(worst, diff)
-            if diff > 1e-9:
+            if diff > 1e-9 and not dense:
                 print(f"agreement {u1},{u2}: spikeinterface {theirs.at[u1, u2]:.6f}, "
                       f"spikestream {agree.at[int(u1), str(u2)]:.6f}")
     print(f"agreement matrices compared: {theirs.shape}")
@@ -53,8 +63,9 @@ def main():
         o = -1 if pd.isna(o) else int(o)
         if int(sid) != o:
             print(f"unit {uid}: spikeinterface pairs {sid}, spikestream {o}")
-    print(f"largest difference: {worst:.2e}")
-    print("OK" if worst <= 1e-9 and n_si == n_ours else "MISMATCH")
+    print(f"largest difference: {worst:.2e}; largest excess of ours: {above:.2e}")
+    ok = (above <= 1e-9 if dense else worst <= 1e-9) and n_si == n_ours
+    print("OK" if ok else "MISMATCH")
 
 
 if __name__ == "__main__":

@@ -49,7 +49,8 @@ func (b *Biophysics) validate() error {
 
 // Cell is a morphology with its membrane properties, discretised into compartments of at
 // most MaxSegmentUm and ready to simulate. It is immutable once built and safe for
-// concurrent use; Simulate allocates its own state.
+// concurrent use; Simulate allocates its own state. The exported fields describe what was
+// built: changing them afterwards does not change the simulation (build a new Cell).
 type Cell struct {
 	Class      string
 	Morphology *Morphology // discretised; Sources segments correspond one to one

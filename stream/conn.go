@@ -54,6 +54,8 @@ type Conn struct {
 	log    *zap.Logger
 	closed chan struct{} // closed by the client's ClosedHandler
 	once   sync.Once
+	// closing is set by Close so that the disconnect it causes is not counted or logged.
+	closing atomic.Bool
 
 	disconnects, reconnects, asyncErrs, slowCons, decodeErrs atomic.Uint64
 	warn, eventWarn                                          rateLimiter
@@ -169,6 +171,9 @@ func (c *Conn) clientOptions(opt ConnOptions) []nats.Option {
 		nats.ReconnectWait(opt.ReconnectWait),
 		nats.DrainTimeout(opt.DrainTimeout),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if c.closing.Load() {
+				return // our own Close, not a lost link
+			}
 			c.disconnects.Add(1)
 			c.log.Warn("disconnected from nats", zap.Error(err))
 		}),
@@ -239,6 +244,7 @@ func (c *Conn) Stats() ConnStats {
 // safe to call more than once and from several goroutines.
 func (c *Conn) Close() {
 	c.once.Do(func() {
+		c.closing.Store(true)
 		if err := c.nc.Drain(); err != nil {
 			c.nc.Close()
 		}
@@ -250,7 +256,7 @@ func (c *Conn) Close() {
 			<-c.closed
 		}
 		c.shutdownServer()
-		c.log.Info("connection closed")
+		c.log.Debug("connection closed")
 	})
 }
 

@@ -516,3 +516,17 @@ func FuzzParsePhyParams(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkReadPhy1M(b *testing.B) {
+	s := randomSorting(1_000_000, 300)
+	dir := b.TempDir()
+	if err := WritePhy(dir, s, PhyExtras{NumChannels: 4}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadPhy(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -145,7 +145,7 @@ type frameClock struct {
 	frameSamples int64
 	startNs      atomic.Int64
 	mu           sync.Mutex
-	publishNs    []int64 // NowNs at publish, per frame index
+	frames       []stream.Published // per frame index
 }
 
 func newFrameClock(rateHz, frameMs float64) *frameClock {
@@ -164,10 +164,10 @@ func (c *frameClock) record(p stream.Published) {
 	idx := int(p.FirstSample / c.frameSamples)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for len(c.publishNs) <= idx {
-		c.publishNs = append(c.publishNs, 0)
+	for len(c.frames) <= idx {
+		c.frames = append(c.frames, stream.Published{})
 	}
-	c.publishNs[idx] = p.NowNs
+	c.frames[idx] = p
 }
 
 // acquiredNs returns when sample would have been acquired live: its frame's publish time
@@ -176,11 +176,10 @@ func (c *frameClock) acquiredNs(sample int64) int64 {
 	idx := int(sample / c.frameSamples)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if idx >= len(c.publishNs) || c.publishNs[idx] == 0 {
+	if idx >= len(c.frames) || c.frames[idx].NowNs == 0 {
 		return stream.NowNs()
 	}
-	lastInFrame := int64(idx+1)*c.frameSamples - 1
-	return c.publishNs[idx] - int64(float64(lastInFrame-sample)*1e9/c.rateHz)
+	return c.frames[idx].AcquiredNs(sample)
 }
 
 // int16Reader serves []int16 as little-endian bytes without copying the whole slice.

@@ -44,8 +44,8 @@ type AccuracyRow struct {
 	Case, Sorter string
 	Probe        string
 	Units        int     // true units in the recording
-	NoiseUV      float64 // configured noise, uV
-	DriftUm      float64 // configured rigid drift, um
+	NoiseUV      float64 // noise of the recording's config, uV
+	DriftUm      float64 // rigid drift of the recording's config, um
 	DurationS    float64
 	SortS        float64 // wall time of the sort, s
 	Summary      Summary
@@ -107,8 +107,13 @@ func generateCase(ctx context.Context, c AccuracyCase) (*sim.Recording, error) {
 // runOne sorts rec with s and scores it.
 func runOne(ctx context.Context, c AccuracyCase, s NamedSorter,
 	rec *sim.Recording) AccuracyRow {
+	// The recording's own Config has the simulator's defaults filled in.
+	cfg := rec.Config
+	if cfg.NoiseUV == 0 {
+		cfg = c.Config
+	}
 	row := AccuracyRow{Case: c.Name, Sorter: s.Name, Units: len(rec.Units),
-		NoiseUV: c.Config.NoiseUV, DriftUm: c.Config.DriftUm, DurationS: rec.DurationS()}
+		NoiseUV: cfg.NoiseUV, DriftUm: cfg.DriftUm, DurationS: rec.DurationS()}
 	if rec.Probe != nil {
 		row.Probe = rec.Probe.Name
 	}

@@ -153,3 +153,22 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkRead measures decoding a cached library; multiply by N/8 for larger ones.
+func BenchmarkRead(b *testing.B) {
+	lib, err := Build(context.Background(), Config{N: 8, Seed: 5})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := lib.Write(&buf); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Read(bytes.NewReader(buf.Bytes())); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

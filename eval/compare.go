@@ -44,7 +44,8 @@ type Options struct {
 func (o Options) check() error {
 	for _, v := range []float64{o.DeltaMs, o.MatchScore, o.WellDetected, o.MinSNR} {
 		if !(v >= 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("%w: %+v", ErrBadOptions, o)
+			return fmt.Errorf("%w: delta %v ms, match score %v, well detected %v, "+
+				"min SNR %v", ErrBadOptions, o.DeltaMs, o.MatchScore, o.WellDetected, o.MinSNR)
 		}
 	}
 	return nil

@@ -163,3 +163,35 @@ func TestPipelineRejectsBadDeps(t *testing.T) {
 		t.Error("5 kHz accepted")
 	}
 }
+
+// BenchmarkPipeline384 runs 1 s of a 384-channel recording through every stage (with
+// trivial embedder and assigner) from in-memory frames; x_realtime is recording seconds
+// per wall second.
+func BenchmarkPipeline384(b *testing.B) {
+	p := probe.Neuropixels1()
+	const rateHz = 30000
+	samples, _ := synthRecording(p, rateHz, 1, 10, 100, 4)
+	arr := frames(samples, 384, rateHz, 30)
+	b.ReportAllocs()
+	var elapsed time.Duration
+	for b.Loop() {
+		pl, err := New(Config{}, Deps{Probe: p, SampleRateHz: rateHz, Embedder: peakEmbedder{},
+			Assigner: channelAssigner{}, Output: &collectOutput{}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		in := make(chan *stream.Arrival, 16)
+		go func() {
+			for _, a := range arr {
+				in <- a
+			}
+			close(in)
+		}()
+		start := time.Now()
+		if err := pl.Run(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "x_realtime")
+}

@@ -57,6 +57,11 @@ type Stats struct {
 	Backfilled   uint64 // pool spikes later given to a new unit through Backfill
 	Rejected     uint64 // spikes with a bad embedding or position, labelled 0, not pooled
 	Passes       uint64 // background passes run
+	// PassMaxLockUs is the longest a pass has held the state mutex (and so could have
+	// delayed Assign), wall-clock us; LastPassMs is the wall-clock duration of the latest
+	// pass, ms.
+	PassMaxLockUs float64
+	LastPassMs    float64
 }
 
 // New returns an online assigner for probe p that reports unit lifecycle events to sink
@@ -167,16 +172,25 @@ func (o *Online) fixDim(n int) bool {
 // match finds the best live unit within NeighbourRadiusUm whose gate admits p, updates it
 // with p and returns it; nil when none admits p. Caller holds mu.
 func (o *Online) match(p *point) *unit {
-	ix := &o.index
+	u, q := bestCandidate(&o.index, o.units, p, o.cfg.NeighbourRadiusUm)
+	if u != nil {
+		o.absorb(u, p, q)
+	}
+	return u
+}
+
+// bestCandidate returns the unit of units (indexed by ix) within radiusUm of p whose gate
+// admits p with the highest likelihood, and p's normalised distance to it; nil if none.
+func bestCandidate(ix *unitIndex, units []*unit, p *point, radiusUm float64) (*unit, float32) {
 	cx, cy := ix.g.cellXY(p.xUm, p.yUm)
-	r2 := float32(o.cfg.NeighbourRadiusUm * o.cfg.NeighbourRadiusUm)
+	r2 := float32(radiusUm * radiusUm)
 	var best *unit
 	var bestScore, bestQ float32
 	for y := max(cy-1, 0); y <= min(cy+1, ix.g.ny-1); y++ {
 		for x := max(cx-1, 0); x <= min(cx+1, ix.g.nx-1); x++ {
 			c := y*ix.g.nx + x
 			for _, i := range ix.idx[ix.start[c]:ix.start[c+1]] {
-				u := o.units[i]
+				u := units[i]
 				dx, dy := u.m.xUm-p.xUm, u.m.yUm-p.yUm
 				if dx*dx+dy*dy > r2 {
 					continue
@@ -192,10 +206,7 @@ func (o *Online) match(p *point) *unit {
 			}
 		}
 	}
-	if best != nil {
-		o.absorb(best, p, bestQ)
-	}
-	return best
+	return best, bestQ
 }
 
 // absorb adds member p (normalised distance q) to u. Caller holds mu.

@@ -3,6 +3,7 @@ package assign
 import (
 	"math"
 	"slices"
+	"time"
 
 	"github.com/spikestream/spikestream/stream"
 )
@@ -16,6 +17,9 @@ type passState struct {
 	cl     clusterer
 	pool   []point      // pool snapshot
 	leaves [][]int32    // new clusters, as indices into pool
+	born   []*unit      // units prepared from leaves, not yet registered
+	found  [][]point    // founding spikes of each born unit
+	swept  [][]point    // other snapshot spikes that each born unit admits
 	pairs  []mergePair  // merge candidates, then decisions
 	splits []splitCheck // split candidates, then decisions
 	events []stream.UnitEvent
@@ -43,43 +47,51 @@ func (o *Online) pass() {
 	ps := &o.ps
 	ps.events = ps.events[:0]
 
+	start := time.Now()
 	o.mu.Lock()
 	o.st.Passes++
 	o.expireAndRetire()
 	o.summaries()
 	ps.pool = o.pool.appendTo(ps.pool[:0])
+	snapshotSeq := o.seq
 	o.selectMerges()
 	o.selectSplits()
 	ps.cl.typicalVar = o.typicalVariance()
 	dim := o.dim
+	held := time.Since(start)
 	o.mu.Unlock()
 
 	if dim > 0 {
 		ps.leaves = ps.cl.run(ps.pool, dim)
+		o.prepareCreations(dim)
 		o.testMerges(dim)
 		o.testSplits(dim)
 	}
 
+	applyStart := time.Now()
 	o.mu.Lock()
 	o.applyMerges()
 	o.applySplits()
-	o.applyCreations()
+	o.applyCreations(snapshotSeq)
 	o.index.rebuild(o.units)
+	held = max(held, time.Since(applyStart))
+	o.st.PassMaxLockUs = max(o.st.PassMaxLockUs, float64(held.Nanoseconds())/1e3)
+	o.st.LastPassMs = float64(time.Since(start).Nanoseconds()) / 1e6
 	o.mu.Unlock()
 
 	if o.sink != nil {
 		for _, ev := range ps.events {
+			ev.PeakChannel = o.nearestChannel(ev.XUm, ev.YUm)
 			o.sink(ev)
 		}
 	}
 }
 
-// event returns a lifecycle event of kind k describing u at the current stream position.
-// Caller holds mu.
+// event returns a lifecycle event of kind k describing u at the current stream position;
+// the pass fills PeakChannel after releasing mu. Caller holds mu.
 func (o *Online) event(k stream.UnitEventKind, u *unit) stream.UnitEvent {
 	return stream.UnitEvent{
 		Kind: k, UnitID: u.id, SampleIndex: o.nowSample,
-		PeakChannel: o.nearestChannel(u.m.xUm, u.m.yUm),
 		AmplitudeUV: float32(math.Exp(float64(u.m.logAmp))),
 		XUm:         u.m.xUm, YUm: u.m.yUm, NumSpikes: u.n,
 	}
@@ -138,16 +150,29 @@ func (o *Online) unitByID(id uint32) *unit {
 
 // newUnit founds a unit from pts with the next id. Caller holds mu.
 func (o *Online) newUnit(pts []point) *unit {
-	u := &unit{id: o.nextID, recent: newRecentRing(o.cfg.RecentSpikes)}
-	o.nextID++
-	initModel(&u.m, pts, o.dim, o.lim)
+	u := o.prepareUnit(pts, o.dim)
+	o.register(u)
+	return u
+}
+
+// prepareUnit returns a unit fitted to pts, without an id. It allocates the member ring and
+// touches no shared state.
+func (o *Online) prepareUnit(pts []point, dim int) *unit {
+	u := &unit{recent: newRecentRing(o.cfg.RecentSpikes)}
+	initModel(&u.m, pts, dim, o.lim)
 	u.recent.reset(pts)
 	u.n = uint64(len(pts))
 	for i := range pts {
 		u.lastS = max(u.lastS, pts[i].timeS)
 	}
-	u.createdS, u.updateS, u.updateN = o.nowS, o.nowS, u.n
 	return u
+}
+
+// register gives a prepared unit the next id and its timestamps. Caller holds mu.
+func (o *Online) register(u *unit) {
+	u.id = o.nextID
+	o.nextID++
+	u.createdS, u.updateS, u.updateN = o.nowS, o.nowS, u.n
 }
 
 // refit replaces u's model and recent members with a fit to pts, keeping id and counts.

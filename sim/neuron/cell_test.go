@@ -55,11 +55,12 @@ func TestSomaticActionPotential(t *testing.T) {
 
 // TestCurrentConservation checks that the membrane currents of the closed cell, computed
 // from the membrane side, sum to zero at every step (the stimulus counts as a membrane
-// current of the soma). This holds only if the tree solve is right.
+// current of the soma). This holds only if the tree solve is right. Raw and
+// passive-subtracted currents are checked in turn.
 func TestCurrentConservation(t *testing.T) {
-	for _, class := range Classes() {
+	for i, class := range Classes() {
 		c, _ := RandomCell(class, rand.New(rand.NewSource(5)))
-		s, err := c.Simulate(SimOptions{DtMs: 0.01})
+		s, err := c.Simulate(SimOptions{DtMs: 0.01, RawCurrents: i%2 == 0})
 		if err != nil {
 			t.Fatal(err)
 		}

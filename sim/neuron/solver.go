@@ -26,6 +26,9 @@ type SimOptions struct {
 	// NaScale multiplies every sodium conductance [1]. Values below 1 mimic the partly
 	// inactivated sodium channels of late spikes in a burst: smaller, wider spikes.
 	NaScale float64
+	// RawCurrents skips the passive subtraction: the currents are then the membrane
+	// currents of the stimulated cell itself, stimulus dipole included.
+	RawCurrents bool
 }
 
 func (o SimOptions) withDefaults() (SimOptions, error) {
@@ -89,7 +92,9 @@ func (c *Cell) Simulate(opt SimOptions) (*Sources, error) {
 		run := c.newRun(o, amp)
 		run.table = table
 		if peak, ok := run.fire(); ok {
-			run.subtractPassive()
+			if !o.RawCurrents {
+				run.subtractPassive()
+			}
 			return run.sources(peak), nil
 		}
 		amp *= 2

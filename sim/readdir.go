@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -52,18 +53,25 @@ func ReadDir(dir string) (*Recording, error) {
 }
 
 func readMeta(dir string) (Meta, error) {
-	var m Meta
 	b, err := os.ReadFile(filepath.Join(dir, FileMeta))
 	if err != nil {
-		return m, fmt.Errorf("%w: %w", ErrBadDir, err)
+		return Meta{}, fmt.Errorf("%w: %w", ErrBadDir, err)
 	}
+	return parseMeta(b)
+}
+
+// parseMeta decodes and checks meta.json.
+func parseMeta(b []byte) (Meta, error) {
+	var m Meta
 	if err := json.Unmarshal(b, &m); err != nil {
 		return m, fmt.Errorf("%w: meta.json: %v", ErrBadDir, err)
 	}
 	if m.Format != metaFormat || m.DType != "int16" {
 		return m, fmt.Errorf("%w: meta.json format %q dtype %q", ErrBadDir, m.Format, m.DType)
 	}
-	if m.NumChannels <= 0 || m.NumSamples < 0 || !(m.SampleRateHz > 0) || !(m.UVPerBit > 0) {
+	if m.NumChannels <= 0 || m.NumSamples < 0 || !(m.SampleRateHz > 0) ||
+		!(m.UVPerBit > 0) || m.TemplateSamples < 0 || m.TemplatePre < 0 ||
+		m.NumSamples > MaxOutputBytes/2/m.NumChannels {
 		return m, fmt.Errorf("%w: meta.json has %d channels, %d samples, %v Hz, %v uV/bit",
 			ErrBadDir, m.NumChannels, m.NumSamples, m.SampleRateHz, m.UVPerBit)
 	}
@@ -109,12 +117,18 @@ func readSamples(path string, n int) ([]int16, error) {
 	return out, nil
 }
 
-// readUnits parses units.tsv; columns are found by name, so extra columns are allowed.
+// readUnits reads units.tsv.
 func readUnits(path string) ([]UnitInfo, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadDir, err)
 	}
+	return parseUnitsTSV(b)
+}
+
+// parseUnitsTSV parses units.tsv; columns are found by name, so extra columns are
+// allowed. Ids must run 0, 1, 2... in row order.
+func parseUnitsTSV(b []byte) ([]UnitInfo, error) {
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	col := map[string]int{}
 	for i, name := range strings.Split(lines[0], "\t") {
@@ -178,18 +192,27 @@ func readTruth(path string, nUnits int) ([]TruthSpike, error) {
 	return out, nil
 }
 
-// readTemplates reads templates.npy into a flat slice of want values.
-func readTemplates(path string, want int) ([]float32, error) {
-	f, err := os.Open(path)
+// readTemplates reads templates.npy into a flat slice of want float32 values. The file
+// size is checked against the header length before npyio sees the data (so a forged shape
+// cannot make it allocate), and a panic inside npyio on malformed input is turned into
+// an error.
+func readTemplates(path string, want int) (out []float32, err error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadDir, err)
 	}
-	defer f.Close()
-	r, err := npyio.NewReader(f)
+	if err := checkNpySize(b, 4*want); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("%w: templates.npy: malformed (%v)", ErrBadDir, r)
+		}
+	}()
+	r, err := npyio.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("%w: templates.npy: %v", ErrBadDir, err)
 	}
-	var out []float32
 	if err := r.Read(&out); err != nil {
 		return nil, fmt.Errorf("%w: templates.npy: %v", ErrBadDir, err)
 	}
@@ -198,4 +221,30 @@ func readTemplates(path string, want int) ([]float32, error) {
 			len(out), want)
 	}
 	return out, nil
+}
+
+// checkNpySize checks that b is an .npy file (version 1, 2 or 3) whose data after the
+// header is exactly dataBytes long.
+func checkNpySize(b []byte, dataBytes int) error {
+	const magic = "\x93NUMPY"
+	if len(b) < 10 || string(b[:6]) != magic {
+		return fmt.Errorf("%w: templates.npy is not an npy file", ErrBadDir)
+	}
+	var start int
+	switch b[6] {
+	case 1:
+		start = 10 + int(binary.LittleEndian.Uint16(b[8:10]))
+	case 2, 3:
+		if len(b) < 12 {
+			return fmt.Errorf("%w: templates.npy header truncated", ErrBadDir)
+		}
+		start = 12 + int(binary.LittleEndian.Uint32(b[8:12]))
+	default:
+		return fmt.Errorf("%w: templates.npy version %d", ErrBadDir, b[6])
+	}
+	if start < 0 || start > len(b) || len(b)-start != dataBytes {
+		return fmt.Errorf("%w: templates.npy holds %d data bytes, want %d", ErrBadDir,
+			len(b)-start, dataBytes)
+	}
+	return nil
 }

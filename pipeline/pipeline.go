@@ -60,6 +60,8 @@ type Pipeline struct {
 	ring   *ringbuf.Ring
 	pool   sync.Pool // *Spike
 
+	nextSample int64 // filter stage: the sample index a contiguous next frame starts at
+
 	stageDetect, stageEmbed, stageAssign, stagePublish prometheus.Observer
 }
 
@@ -138,6 +140,12 @@ type tick struct {
 // in. Run may be called once.
 func (p *Pipeline) Run(ctx context.Context, in <-chan *stream.Arrival) error {
 	g, ctx := errgroup.WithContext(ctx)
+	blocks := make(chan block, blockBuffers)
+	free := make(chan []float32, blockBuffers)
+	chunk := msToSamples(p.cfg.ChunkMs, p.deps.SampleRateHz) * p.deps.Probe.NumChannels()
+	for range blockBuffers {
+		free <- make([]float32, chunk)
+	}
 	ticks := make(chan tick, 64)
 	detected := make(chan *Spike, p.cfg.QueueLen)
 	embedded := make(chan *Spike, p.cfg.QueueLen)
@@ -154,7 +162,8 @@ func (p *Pipeline) Run(ctx context.Context, in <-chan *stream.Arrival) error {
 		})
 		defer wg.Wait()
 	}
-	g.Go(func() error { defer close(ticks); return p.front(ctx, in, ticks) })
+	g.Go(func() error { defer close(blocks); return p.filterStage(ctx, in, blocks, free) })
+	g.Go(func() error { defer close(ticks); return p.referenceStage(ctx, blocks, ticks, free) })
 	g.Go(func() error { defer close(detected); return p.detect(ctx, ticks, detected) })
 	g.Go(func() error { defer close(embedded); return p.embed(ctx, detected, embedded) })
 	g.Go(func() error { defer close(assigned); return p.assign(ctx, embedded, assigned) })

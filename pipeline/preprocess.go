@@ -51,7 +51,17 @@ func (p *Preprocessor) Reset() { p.filter.Reset() }
 // Process filters and re-references an interleaved block of samples in uV, in place.
 // len(x) must be a multiple of the channel count. It does not allocate.
 func (p *Preprocessor) Process(x []float32) {
-	p.filter.Process(x)
+	p.Filter(x)
+	p.Reference(x)
+}
+
+// Filter is the first half of Process: the band-pass, in place. Filter and Reference touch
+// disjoint state, so two goroutines may run them on successive blocks, each calling only
+// its own half, in block order.
+func (p *Preprocessor) Filter(x []float32) { p.filter.Process(x) }
+
+// Reference is the second half of Process: the common reference, subtracted in place.
+func (p *Preprocessor) Reference(x []float32) {
 	switch p.cfg.Reference {
 	case "median":
 		p.subtractMedian(x)

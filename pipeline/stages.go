@@ -11,12 +11,24 @@ import (
 	"github.com/spikestream/spikestream/stream"
 )
 
-// front is the first stage: it converts each frame to uV, preprocesses it into the ring in
-// chunks of at most ChunkMs and tells the detect stage how far the ring has got.
-func (p *Pipeline) front(ctx context.Context, in <-chan *stream.Arrival, out chan<- tick) error {
-	nch := p.deps.Probe.NumChannels()
-	chunk := msToSamples(p.cfg.ChunkMs, p.deps.SampleRateHz)
-	buf := make([]float32, chunk*nch)
+// block is a chunk of filtered samples on its way from the filter stage to the reference
+// stage. Its buffer comes from, and returns to, the pipeline's free list.
+type block struct {
+	buf       []float32 // interleaved, filtered, not yet re-referenced; nil for control
+	first     int64     // stream index of the first sample
+	arrivalNs int64
+	reset     bool // the stream restarted at first: reset the ring and detection
+	eos       bool
+}
+
+// blockBuffers is the number of chunk buffers circulating between filter and reference.
+const blockBuffers = 8
+
+// filterStage is the first stage: it converts each frame to uV and band-passes it in
+// chunks of at most ChunkMs, handing chunks to the reference stage. Splitting the filter
+// from the reference lets the two run on different cores.
+func (p *Pipeline) filterStage(ctx context.Context, in <-chan *stream.Arrival,
+	out chan<- block, free chan []float32) error {
 	started := false
 	for {
 		var a *stream.Arrival
@@ -25,30 +37,102 @@ func (p *Pipeline) front(ctx context.Context, in <-chan *stream.Arrival, out cha
 			return ctx.Err()
 		case v, ok := <-in:
 			if !ok {
-				return send(ctx, out, tick{eos: true})
+				return send(ctx, out, block{eos: true})
 			}
 			a = v
 		}
 		if a.EndOfStream {
 			p.release(a)
-			return send(ctx, out, tick{eos: true})
+			return send(ctx, out, block{eos: true})
 		}
 		if err := p.checkFrame(&a.Frame); err != nil {
 			p.m.Drops.WithLabelValues(DropBadFrame).Inc()
 			p.release(a)
 			continue
 		}
-		if !started || a.GapSamples != 0 || a.Resync || a.Frame.FirstSample != p.ring.Written() {
-			p.restart(a.Frame.FirstSample)
-			if err := send(ctx, out, tick{reset: true, resetAt: a.Frame.FirstSample}); err != nil {
+		f := &a.Frame
+		if !started || a.GapSamples != 0 || a.Resync || f.FirstSample != p.nextSample {
+			p.pre.Reset()
+			p.m.Resets.Inc()
+			if err := send(ctx, out, block{reset: true, first: f.FirstSample}); err != nil {
+				p.release(a)
 				return err
 			}
 			started = true
 		}
-		if err := p.ingest(ctx, a, buf, chunk, out); err != nil {
+		err := p.filterFrame(ctx, a, out, free)
+		p.release(a)
+		if err != nil {
 			return err
 		}
 	}
+}
+
+// filterFrame converts and filters one frame, chunk by chunk.
+func (p *Pipeline) filterFrame(ctx context.Context, a *stream.Arrival, out chan<- block,
+	free chan []float32) error {
+	f := &a.Frame
+	nch := f.Channels
+	chunk := msToSamples(p.cfg.ChunkMs, p.deps.SampleRateHz)
+	for k := 0; k < f.SamplesPerChannel; k += chunk {
+		n := min(chunk, f.SamplesPerChannel-k)
+		var buf []float32
+		select {
+		case buf = <-free:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		buf = buf[:n*nch]
+		toUV(f, k*nch, buf)
+		p.pre.Filter(buf)
+		b := block{buf: buf, first: f.FirstSample + int64(k), arrivalNs: a.ArrivalNs}
+		if err := send(ctx, out, b); err != nil {
+			return err
+		}
+	}
+	p.nextSample = f.FirstSample + int64(f.SamplesPerChannel)
+	p.m.Frames.Inc()
+	p.m.Samples.Add(float64(f.SamplesPerChannel))
+	return nil
+}
+
+// toUV converts len(dst) samples of f starting at element off to uV.
+func toUV(f *stream.Frame, off int, dst []float32) {
+	scale := f.UVPerUnit
+	if f.Type == stream.Int16 {
+		for i, v := range f.I16[off : off+len(dst)] {
+			dst[i] = float32(v) * scale
+		}
+		return
+	}
+	for i, v := range f.F32[off : off+len(dst)] {
+		dst[i] = v * scale
+	}
+}
+
+// referenceStage subtracts the common reference from each filtered chunk, appends it to
+// the ring and tells the detect stage how far the ring has got.
+func (p *Pipeline) referenceStage(ctx context.Context, in <-chan block, out chan<- tick,
+	free chan []float32) error {
+	for b := range in {
+		switch {
+		case b.eos:
+			return send(ctx, out, tick{eos: true})
+		case b.reset:
+			p.ring.Reset(b.first)
+			if err := send(ctx, out, tick{reset: true, resetAt: b.first}); err != nil {
+				return err
+			}
+			continue
+		}
+		p.pre.Reference(b.buf)
+		p.ring.Append(b.buf)
+		free <- b.buf // never blocks: at most blockBuffers buffers exist
+		if err := send(ctx, out, tick{upTo: p.ring.Written(), arrivalNs: b.arrivalNs}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkFrame rejects frames that do not fit the probe and rate this pipeline was built for.
@@ -61,44 +145,6 @@ func (p *Pipeline) checkFrame(f *stream.Frame) error {
 		return fmt.Errorf("frame rate %g Hz, pipeline runs at %g Hz", f.SampleRateHz,
 			p.deps.SampleRateHz)
 	}
-	return nil
-}
-
-// restart resets filter state and the ring so that a gap does not ring through the filters.
-func (p *Pipeline) restart(first int64) {
-	p.pre.Reset()
-	p.ring.Reset(first)
-	p.m.Resets.Inc()
-}
-
-// ingest converts, filters and stores one frame, then releases it.
-func (p *Pipeline) ingest(ctx context.Context, a *stream.Arrival, buf []float32, chunk int,
-	out chan<- tick) error {
-	f := &a.Frame
-	nch := f.Channels
-	scale := f.UVPerUnit
-	for k := 0; k < f.SamplesPerChannel; k += chunk {
-		n := min(chunk, f.SamplesPerChannel-k)
-		b := buf[:n*nch]
-		if f.Type == stream.Int16 {
-			for i, v := range f.I16[k*nch : (k+n)*nch] {
-				b[i] = float32(v) * scale
-			}
-		} else {
-			for i, v := range f.F32[k*nch : (k+n)*nch] {
-				b[i] = v * scale
-			}
-		}
-		p.pre.Process(b)
-		p.ring.Append(b)
-		if err := send(ctx, out, tick{upTo: p.ring.Written(), arrivalNs: a.ArrivalNs}); err != nil {
-			p.release(a)
-			return err
-		}
-	}
-	p.m.Frames.Inc()
-	p.m.Samples.Add(float64(f.SamplesPerChannel))
-	p.release(a)
 	return nil
 }
 

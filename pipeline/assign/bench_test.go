@@ -80,6 +80,7 @@ func BenchmarkPass300Units(b *testing.B) {
 	for b.Loop() {
 		o.ClusterNow()
 	}
+	b.ReportMetric(o.Stats().PassMaxLockUs, "max-lock-us")
 }
 
 func BenchmarkClusterPool4096(b *testing.B) {

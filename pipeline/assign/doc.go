@@ -23,22 +23,30 @@
 // A spike that no unit admits is published as unit 0 and kept in a bounded FIFO pool
 // (PoolSize; when full the oldest spike is overwritten and counted in Stats.PoolDrops; pool
 // spikes older than PoolMaxAgeS are discarded). Every ClusterEveryS of stream time a pass
-// clusters the pool per neighbourhood of ClusterCellUm cells by recursive two-means
-// bisection, on embeddings and on positions, keeping a split only when the halves are
-// separated by more than SplitDPrime pooled standard deviations. A leaf with MinSpikes
-// spikes that come from one place becomes a unit, announced by stream.UnitCreated whose
-// Backfill lists the pool spikes that founded it and the pool spikes that it admitted since.
+// clusters the pool per neighbourhood (a ClusterCellUm cell and its 8 neighbours), in the
+// manner of ISO-SPLIT: k-means over-clusters the neighbourhood into groups of about five
+// spikes, then neighbouring groups are merged while their union shows no significant split
+// (two-means on embeddings and on positions; a split counts when the halves are more than
+// SplitDPrime pooled standard deviations apart along the axis joining them, with a
+// correction for small samples). A resulting cluster becomes a unit when it has MinSpikes
+// spikes, a position spread within MaxPosSDUm and an embedding spread within MaxSpreadRatio
+// times the typical live unit's. It is announced by stream.UnitCreated whose Backfill lists
+// the pool spikes that founded it and the pool spikes its founding model admits. A
+// neighbourhood is clustered again only when enough new spikes have arrived in it.
 //
 // # Warm-up
 //
 // At the start there are no units: every spike is published as 0 and pooled. A unit exists
 // from the first pass after MinSpikes of its spikes are in the pool: with the defaults
-// (30 spikes, a pass every second), 3 s for a 10 Hz unit and 7 s for a 5 Hz unit. Its earlier
-// spikes are relabelled through Backfill. Units firing so slowly that MinSpikes spikes span
-// more than PoolMaxAgeS (0.5 Hz with the defaults) are never founded, and while the pool
-// overflows (PoolSize spikes arriving faster than units claim them, e.g. the first seconds
-// of a dense Neuropixels recording) the slowest units wait until faster ones exist.
-//
+// (30 spikes, a pass every second of stream time) about 4 s for a 10 Hz unit and 7 s for a
+// 5 Hz unit. Its earlier spikes are relabelled through Backfill. Units firing so slowly that
+// MinSpikes spikes span more than PoolMaxAgeS (0.5 Hz with the defaults) are never founded.
+// While the pool overflows (spikes arriving faster than units claim them, e.g. in the first
+// seconds of a dense Neuropixels recording or under heavy background activity) the oldest
+// pooled spikes are lost and the slowest units wait longer. The first units are founded
+// before MaxSpreadRatio can apply, so a warm-up cluster may be a mixture of neighbours; the
+// split test separates it later.
+
 // # Lifecycle
 //
 // Two nearby units whose models are not clearly separate are merged when their recent
@@ -54,7 +62,9 @@
 // # Concurrency
 //
 // Assign is called from one goroutine and holds the state mutex only for one match; it
-// never allocates. Run performs the passes in the caller's goroutine when Assign signals
+// never allocates. A pass holds the mutex while it snapshots the pool and while it applies
+// its decisions (Stats.PassMaxLockUs reports the longest hold: well under a millisecond in
+// steady state, a few milliseconds in a warm-up pass that founds dozens of units). Run performs the passes in the caller's goroutine when Assign signals
 // that one is due; ClusterNow runs one pass at once. Events go to the sink from the goroutine
 // that runs the pass, never while the state mutex is held, so a spike can carry a new id
 // slightly before its UnitCreated arrives. With Config.Synchronous, Assign runs due passes

@@ -63,8 +63,8 @@
 //
 // Assign is called from one goroutine and holds the state mutex only for one match; it
 // never allocates. A pass holds the mutex while it snapshots the pool and while it applies
-// its decisions (Stats.PassMaxLockUs reports the longest hold: well under a millisecond in
-// steady state, a few milliseconds in a warm-up pass that founds dozens of units). Run performs the passes in the caller's goroutine when Assign signals
+// its decisions; the clustering runs without it. Stats.PassMaxLockUs reports the longest
+// hold in wall-clock time; it is largest in warm-up passes that found dozens of units. Run performs the passes in the caller's goroutine when Assign signals
 // that one is due; ClusterNow runs one pass at once. Events go to the sink from the goroutine
 // that runs the pass, never while the state mutex is held, so a spike can carry a new id
 // slightly before its UnitCreated arrives. With Config.Synchronous, Assign runs due passes

@@ -8,7 +8,8 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/shipped_outputs.json from the shipped weights")
+var update = flag.Bool("update", false,
+	"rewrite testdata/shipped_outputs.json from the shipped weights")
 
 // shippedOutputs are the shipped models' outputs on fixed snippets, recorded when the
 // weights were committed.

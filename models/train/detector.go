@@ -43,9 +43,11 @@ type DetectorResult struct {
 
 // TrainDetector fits the candidate scorer on train and reports validation figures on val
 // to progress after each epoch. It runs on the calling goroutine.
-func TrainDetector(cfg FitConfig, train, val []*Example, progress io.Writer) (*DetectorResult, error) {
+func TrainDetector(cfg FitConfig, train, val []*Example,
+	progress io.Writer) (*DetectorResult, error) {
 	if len(train) < cfg.Batch || len(val) == 0 {
-		return nil, fmt.Errorf("train detector: %w: %d train, %d val", ErrNoData, len(train), len(val))
+		return nil, fmt.Errorf("train detector: %w: %d train, %d val", ErrNoData, len(train),
+			len(val))
 	}
 	spec := DetectorSpec
 	mean, invStd := inputStats(spec, train, 4000, cfg.Seed)

@@ -27,9 +27,13 @@ type Config struct {
 	DurationS     float64 // seconds per recording [20]
 	MaxExamples   int     // candidates kept per recording [4000]
 	OutDir        string  // where detector.ssm, embedder.ssm and pca.ssm go
-	Detector      FitConfig
-	Embedder      FitConfig
-	Progress      io.Writer
+	// DataDir, when set, replaces simulation in process: its sub-folders (as written by
+	// `spikestream sim --count`, read with sim.ReadDir) are the recordings, the last
+	// ValRecordings of them in name order for validation.
+	DataDir  string
+	Detector FitConfig
+	Embedder FitConfig
+	Progress io.Writer
 }
 
 // TrainNoiseUV are the noise levels of training recordings; evaluation uses EvalNoiseUV,
@@ -161,17 +165,13 @@ func pointers(sets []*RecordingSet) [][]*Example {
 // PCA baseline, and writes their checkpoints to c.OutDir. Progress goes to c.Progress.
 func Run(ctx context.Context, c Config) error {
 	c.withDefaults()
-	if c.Generate == nil {
-		return errors.New("train: no simulator")
+	if c.Generate == nil && c.DataDir == "" {
+		return errors.New("train: no simulator and no data folder")
 	}
 	start := time.Now()
-	trainSets, err := Collect(ctx, c, c.Recordings, c.Seed, TrainNoiseUV, 0)
+	trainSets, valSets, err := c.data(ctx)
 	if err != nil {
-		return fmt.Errorf("train data: %w", err)
-	}
-	valSets, err := Collect(ctx, c, c.ValRecordings, c.Seed+1000, TrainNoiseUV, 1<<20)
-	if err != nil {
-		return fmt.Errorf("validation data: %w", err)
+		return err
 	}
 	tr, va := pointers(trainSets), pointers(valSets)
 	info := c.trainingInfo(trainSets)
@@ -189,6 +189,64 @@ func Run(ctx context.Context, c Config) error {
 	return nil
 }
 
+// data simulates or reads the training and validation recordings.
+func (c *Config) data(ctx context.Context) (trainSets, valSets []*RecordingSet, err error) {
+	if c.DataDir != "" {
+		return c.readData()
+	}
+	if trainSets, err = Collect(ctx, *c, c.Recordings, c.Seed, TrainNoiseUV, 0); err != nil {
+		return nil, nil, fmt.Errorf("train data: %w", err)
+	}
+	valSets, err = Collect(ctx, *c, c.ValRecordings, c.Seed+1000, TrainNoiseUV, 1<<20)
+	if err != nil {
+		return nil, nil, fmt.Errorf("validation data: %w", err)
+	}
+	return trainSets, valSets, nil
+}
+
+// readData extracts every recording folder under c.DataDir and splits off validation.
+func (c *Config) readData() (trainSets, valSets []*RecordingSet, err error) {
+	ents, err := os.ReadDir(c.DataDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("train data: %w", err)
+	}
+	var sets []*RecordingSet
+	unitBase := 0
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		rs, n, err := c.readOne(filepath.Join(c.DataDir, e.Name()), unitBase)
+		if err != nil {
+			return nil, nil, err
+		}
+		sets, unitBase = append(sets, rs), unitBase+n
+	}
+	if len(sets) <= c.ValRecordings {
+		return nil, nil, fmt.Errorf("train data: %w: %d recordings in %s", ErrNoData,
+			len(sets), c.DataDir)
+	}
+	k := len(sets) - c.ValRecordings
+	return sets[:k], sets[k:], nil
+}
+
+// readOne reads and extracts one recording folder; it returns the recording's unit count.
+func (c *Config) readOne(dir string, unitBase int) (*RecordingSet, int, error) {
+	rec, err := sim.ReadDir(dir)
+	if err != nil {
+		return nil, 0, fmt.Errorf("train data: %w", err)
+	}
+	rs, err := Extract(rec, ExtractConfig{MaxExamples: c.MaxExamples,
+		SampleSeed: uint64(c.Seed) + uint64(unitBase)}, unitBase)
+	if err != nil {
+		return nil, 0, fmt.Errorf("train data %s: %w", dir, err)
+	}
+	rs.Name = filepath.Base(dir)
+	fmt.Fprintf(c.Progress, "%s: %d candidates, %.0f%% positive\n", dir, len(rs.Examples),
+		100*posFrac(rs))
+	return rs, len(rec.Units), nil
+}
+
 // trainingInfo records the data side of the provenance.
 func (c *Config) trainingInfo(sets []*RecordingSet) models.TrainingInfo {
 	n := 0
@@ -196,10 +254,16 @@ func (c *Config) trainingInfo(sets []*RecordingSet) models.TrainingInfo {
 		n += len(s.Examples)
 	}
 	x := ExtractConfig{}.withDefaults()
-	return models.TrainingInfo{Source: "sim", Seed: c.Seed, Probes: ProbeNames,
+	info := models.TrainingInfo{Source: "sim", Seed: c.Seed, Probes: ProbeNames,
 		RatesHz: TrainRatesHz, NoiseUV: TrainNoiseUV, DriftUm: []float64{0, 20, 30, 40},
 		Recordings: len(sets), DurationS: c.DurationS, Examples: n,
 		CandidateSD: x.ThresholdSD, MatchMs: x.MatchMs, MatchUm: x.MatchUm}
+	if c.DataDir != "" {
+		info.Source = "sim dataset " + c.DataDir
+		info.Probes, info.RatesHz, info.NoiseUV, info.DriftUm, info.DurationS = nil, nil,
+			nil, nil, 0
+	}
+	return info
 }
 
 func (c *Config) fitDetector(tr, va [][]*Example, info models.TrainingInfo) error {

@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,5 +63,40 @@ func TestRunAndEvaluate(t *testing.T) {
 	}
 	if !strings.Contains(md.String(), "| 15 |") {
 		t.Fatal("markdown lacks the 15 uV row")
+	}
+}
+
+func TestRunFromDataDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains three small models")
+	}
+	data, out := t.TempDir(), t.TempDir()
+	for i := 0; i < 5; i++ {
+		sc, err := simConfig(i, int64(40+i), 8, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc.Units = 6
+		rec, _ := synthGenerate(context.Background(), sc)
+		rec.Config = sc
+		if err := rec.WriteDir(filepath.Join(data, fmt.Sprintf("rec_%03d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	det, emb := DetectorFit, EmbedderFit
+	det.Steps, det.Epochs, det.Batch = 60, 1, 64
+	emb.Steps, emb.Epochs, emb.Batch = 40, 1, 8
+	var log bytes.Buffer
+	err := Run(context.Background(), Config{DataDir: data, ValRecordings: 1, OutDir: out,
+		Detector: det, Embedder: emb, Progress: &log})
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	m, err := models.Load(filepath.Join(out, "detector.ssm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := m.Header().Training; tr.Recordings != 4 || !strings.HasPrefix(tr.Source, "sim dataset") {
+		t.Fatalf("provenance %+v, want 4 recordings from the dataset", tr)
 	}
 }

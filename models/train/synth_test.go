@@ -33,6 +33,7 @@ func synthRecording(p *probe.Probe, rateHz, noiseUV, durS float64, units int,
 		}
 	}
 	sort.Slice(rec.Truth, func(i, j int) bool { return rec.Truth[i].Sample < rec.Truth[j].Sample })
+	addTemplates(rec)
 	rec.Samples = make([]int16, len(sig))
 	for i, v := range sig {
 		rec.Samples[i] = int16(math.Round((v + r.NormFloat64()*noiseUV) / rec.UVPerBit))
@@ -67,6 +68,21 @@ func addSpike(sig []float64, p *probe.Probe, rateHz float64, s int64, x, y, amp,
 			w := -math.Exp(-tMs*tMs/(2*widthMs*widthMs)) +
 				0.3*math.Exp(-(tMs-0.5)*(tMs-0.5)/(2*0.09))
 			sig[i*nch+ch] += a * w
+		}
+	}
+}
+
+// addTemplates fills rec.Templates with each unit's noiseless spike, read back from a
+// rendering of one spike per unit.
+func addTemplates(rec *sim.Recording) {
+	p, nch := rec.Probe, rec.Probe.NumChannels()
+	half := int(1.5e-3 * rec.SampleRateHz)
+	rec.TemplateSamples, rec.TemplatePre = 2*half+1, half
+	for _, u := range rec.Units {
+		buf := make([]float64, rec.TemplateSamples*nch)
+		addSpike(buf, p, rec.SampleRateHz, int64(half), u.XUm, u.YUm, u.PeakUV, 0.2)
+		for _, v := range buf {
+			rec.Templates = append(rec.Templates, float32(v))
 		}
 	}
 }

@@ -111,3 +111,33 @@ func TestNoiseRMS(t *testing.T) {
 		}
 	}
 }
+
+// TestGenerateRealLibrary runs the whole path with a small real cell library built into a
+// temporary cache directory.
+func TestGenerateRealLibrary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a cell library")
+	}
+	dir := t.TempDir()
+	cfg := Config{Probe: probe.Tetrode(), Units: 3, DurationS: 2, Seed: 1, LibraryDir: dir,
+		LibrarySize: 4}
+	rec, err := Generate(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Units) != 3 || len(rec.Truth) == 0 {
+		t.Fatalf("%d units, %d spikes", len(rec.Units), len(rec.Truth))
+	}
+	for _, u := range rec.Units {
+		if !(u.PeakUV > 10 && u.PeakUV < 1000) || u.LibraryID < 0 || u.LibraryID >= 4 {
+			t.Errorf("unit %+v", u)
+		}
+	}
+	again, err := Generate(context.Background(), cfg) // from the in-memory cache now
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(again.Samples, rec.Samples) {
+		t.Fatal("second run differs")
+	}
+}

@@ -21,7 +21,7 @@ var ErrBadProbe = errors.New("bad probe")
 // Contact is one recording site.
 type Contact struct {
 	XUm   float64 // horizontal position across the shank, um
-	YUm   float64 // depth along the shank, um (larger is deeper in probeinterface terms)
+	YUm   float64 // position along the shank, um; it grows from the tip towards the surface
 	ID    string  // contact id as given in the file, informational
 	Shank int     // shank index, 0 for single-shank probes
 }

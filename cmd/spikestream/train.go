@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -19,7 +18,7 @@ func init() {
 }
 
 func runTrain(args []string) error {
-	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs := newFlags("train", "[--out DIR] [--data DIR] | --evaluate [--models DIR] [--figure PNG]")
 	out := fs.String("out", "models/weights", "folder for detector.ssm, embedder.ssm, pca.ssm")
 	seed := fs.Int64("seed", 1, "base seed of the training simulations")
 	recs := fs.Int("recordings", 36, "training recordings")
@@ -29,11 +28,11 @@ func runTrain(args []string) error {
 	embSteps := fs.Int("emb-steps", train.EmbedderFit.Steps, "embedder optimiser steps")
 	evaluate := fs.Bool("evaluate", false, "evaluate models instead of training")
 	from := fs.String("models", "", "with --evaluate: folder of checkpoints (default: shipped)")
-	perNoise := fs.Int("eval-recordings", 3, "with --evaluate: recordings per noise level")
+	perNoise := fs.Int("eval-recordings", 6, "with --evaluate: recordings per noise level")
 	figure := fs.String("figure", "", "with --evaluate: write the PR figure (PNG) here")
 	data := fs.String("data", "", "train on the recordings of this folder (spikestream sim --count)"+
 		" instead of simulating")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

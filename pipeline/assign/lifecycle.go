@@ -118,8 +118,12 @@ func (o *Online) selectSplits() {
 	}
 }
 
-// testSplits decides each queued unit: split when its members separate at SplitDPrime into
-// two halves of at least MinSpikes each. Caller holds passMu only.
+// testSplits decides each queued unit. Its recent members split when the best two-means
+// split separates at SplitDPrime into halves of MinSpikes each (labels 0 and 1); failing
+// that, they are clustered as the pool is, which finds mixtures of several units that a
+// single bisection cannot, and split when that yields two clusters of MinSpikes whose own
+// partition separates (the largest labelled 0, the second 1, every other member 2).
+// Caller holds passMu only.
 func (o *Online) testSplits(dim int) {
 	for i := range o.ps.splits {
 		sc := &o.ps.splits[i]
@@ -128,9 +132,37 @@ func (o *Online) testSplits(dim int) {
 		for _, l := range labels {
 			ones += int(l)
 		}
-		sc.accept = split && min(ones, len(labels)-ones) >= o.cfg.MinSpikes
-		sc.labels = append(sc.labels[:0], labels...)
+		if split && min(ones, len(labels)-ones) >= o.cfg.MinSpikes {
+			sc.labels, sc.accept = append(sc.labels[:0], labels...), true
+			continue
+		}
+		sc.accept = o.clusterSplit(sc, dim)
 	}
+}
+
+// clusterSplit labels sc by clustering its members and reports whether two clusters of
+// MinSpikes separate. Caller holds passMu only.
+func (o *Online) clusterSplit(sc *splitCheck, dim int) bool {
+	cl := &o.ps.cl
+	idx := make([]int32, len(sc.pts))
+	for j := range idx {
+		idx[j] = int32(j)
+	}
+	groups := cl.agglomerate(sc.pts, idx, dim)
+	slices.SortStableFunc(groups, func(a, b []int32) int { return len(b) - len(a) })
+	if len(groups) < 2 || len(groups[1]) < o.cfg.MinSpikes {
+		return false
+	}
+	sc.labels = slices.Repeat([]uint8{2}, len(sc.pts))
+	union := append(append([]int32(nil), groups[0]...), groups[1]...)
+	part := make([]uint8, len(union))
+	for j := range union {
+		if j >= len(groups[0]) {
+			part[j] = 1
+		}
+		sc.labels[union[j]] = part[j]
+	}
+	return cl.sep.partitionExcess(sc.pts, union, part, dim, o.cfg.SplitDPrime) > 0
 }
 
 // applySplits splits each accepted unit: the larger half keeps the id, the other becomes a
@@ -144,7 +176,9 @@ func (o *Online) applySplits() {
 		}
 		var halves [2][]point
 		for i, l := range sc.labels {
-			halves[l] = append(halves[l], sc.pts[i])
+			if l < 2 {
+				halves[l] = append(halves[l], sc.pts[i])
+			}
 		}
 		var ma, mb model
 		initModel(&ma, halves[0], o.dim, o.lim)

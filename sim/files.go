@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"unsafe"
 
 	"codeberg.org/sbinet/npyio"
 
@@ -88,6 +89,9 @@ type MetaModel struct {
 	DriftGridUm       float64    `json:"drift_grid_um"`
 	CoincideShare     float64    `json:"coincident_share"`
 	CoincideLagMs     float64    `json:"coincident_lag_ms"`
+	TemplatePhases    int        `json:"template_phases"`
+	AmplitudeModDepth float64    `json:"amplitude_mod_max_depth"`
+	AmplitudeModS     [2]float64 `json:"amplitude_mod_period_s"`
 }
 
 func currentModel() MetaModel {
@@ -97,7 +101,9 @@ func currentModel() MetaModel {
 		NoiseCommonW: noiseCommonW, UnitZRangeUm: [2]float64{unitMinZUm, unitMaxZUm},
 		UnitMarginUm: unitMarginUm, PeakRangeUV: [2]float64{minPeakUV, maxPeakUV},
 		BackgroundDistUm: [2]float64{bgMinDistUm, bgMaxDistUm}, DriftGridUm: driftGridUm,
-		CoincideShare: coincideShare, CoincideLagMs: coincideLagMs}
+		CoincideShare: coincideShare, CoincideLagMs: coincideLagMs,
+		TemplatePhases: templatePhases, AmplitudeModDepth: maxModDepth,
+		AmplitudeModS: [2]float64{modMinS, modMaxS}}
 }
 
 // meta returns the Meta of r.
@@ -160,6 +166,10 @@ func createWith(path string, fill func(w io.Writer) error) error {
 
 func (r *Recording) writeSamples(path string) error {
 	return createWith(path, func(w io.Writer) error {
+		if le := littleEndianBytes(r.Samples); le != nil {
+			_, err := w.Write(le)
+			return err
+		}
 		buf := make([]byte, 0, 1<<20)
 		for i := 0; i < len(r.Samples); i += 1 << 19 {
 			part := r.Samples[i:min(i+1<<19, len(r.Samples))]
@@ -173,6 +183,15 @@ func (r *Recording) writeSamples(path string) error {
 		}
 		return nil
 	})
+}
+
+// littleEndianBytes returns the bytes of x without copying when the host stores int16
+// little-endian (then they are already the file's layout), and nil otherwise.
+func littleEndianBytes(x []int16) []byte {
+	if len(x) == 0 || binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 2*len(x))
 }
 
 func (r *Recording) writeProbe(path string) error {

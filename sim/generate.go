@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"sync"
 
 	"github.com/spikestream/spikestream/sim/library"
@@ -113,6 +114,7 @@ func (s *simState) trains(units []unitModel) [][]spike {
 	for u := range units {
 		r := newRand(s.cfg.Seed, tagTrain|1<<8, uint64(u))
 		trains[u] = units[u].fire.train(r, s.cfg.DurationS)
+		modulate(newRand(s.cfg.Seed, tagTrain|2<<8, uint64(u)), trains[u])
 	}
 	r := newRand(s.cfg.Seed, tagCoincide, 0)
 	for a := range units {
@@ -126,6 +128,24 @@ func (s *simState) trains(units []unitModel) [][]spike {
 		}
 	}
 	return trains
+}
+
+// Slow amplitude modulation of every unit (cell health, micro-movements not captured by
+// drift): a sinusoid of depth up to maxModDepth and period modMinS-modMaxS.
+const (
+	maxModDepth = 0.12
+	modMinS     = 60
+	modMaxS     = 600
+)
+
+// modulate scales the amplitudes of a train by the unit's slow modulation.
+func modulate(r *rand.Rand, train []spike) {
+	depth := maxModDepth * r.Float64()
+	periodS := modMinS * math.Pow(modMaxS/modMinS, r.Float64())
+	phase := 2 * math.Pi * r.Float64()
+	for i := range train {
+		train[i].amp *= float32(1 + depth*math.Sin(2*math.Pi*train[i].tS/periodS+phase))
+	}
 }
 
 // recording assembles the result.

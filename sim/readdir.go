@@ -102,6 +102,12 @@ func readSamples(path string, n int) ([]int16, error) {
 		return nil, fmt.Errorf("%w: %s is not %d bytes", ErrBadDir, FileSamples, 2*n)
 	}
 	out := make([]int16, n)
+	if le := littleEndianBytes(out); le != nil {
+		if _, err := io.ReadFull(f, le); err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrBadDir, FileSamples, err)
+		}
+		return out, nil
+	}
 	buf := make([]byte, 1<<20)
 	br := bufio.NewReaderSize(f, 1<<20)
 	for i := 0; i < n; {

@@ -63,6 +63,14 @@ type EmbedRow struct {
 type EvalResult struct {
 	Detect []DetectRow
 	Embed  []EmbedRow
+	Probes []ProbeRow
+}
+
+// ProbeRow gathers one probe's recordings over all noise levels.
+type ProbeRow struct {
+	Probe  string
+	Detect DetectRow
+	Embed  EmbedRow
 }
 
 // Evaluate simulates held-out recordings at each EvalNoiseUV level and scores the detector
@@ -78,6 +86,7 @@ func Evaluate(ctx context.Context, cfg EvalConfig) (*EvalResult, error) {
 		Progress: cfg.Progress}
 	c.withDefaults()
 	res := &EvalResult{}
+	byProbe := map[string][]*RecordingSet{}
 	for i, noise := range EvalNoiseUV {
 		sets, err := Collect(ctx, c, cfg.PerNoise, cfg.Seed+int64(100*i), []float64{noise},
 			0)
@@ -86,6 +95,15 @@ func Evaluate(ctx context.Context, cfg EvalConfig) (*EvalResult, error) {
 		}
 		res.Detect = append(res.Detect, evalDetect(cfg.Detector, sets, noise))
 		res.Embed = append(res.Embed, evalEmbed(cfg, sets, noise))
+		for _, rs := range sets {
+			byProbe[rs.Probe] = append(byProbe[rs.Probe], rs)
+		}
+	}
+	for _, name := range ProbeNames {
+		if sets := byProbe[name]; len(sets) > 0 {
+			res.Probes = append(res.Probes, ProbeRow{Probe: name,
+				Detect: evalDetect(cfg.Detector, sets, 0), Embed: evalEmbed(cfg, sets, 0)})
+		}
 	}
 	if cfg.FigurePath != "" {
 		if err := plotPR(res.Detect, cfg.FigurePath); err != nil {
@@ -223,5 +241,14 @@ func (r *EvalResult) WriteMarkdown(w io.Writer) {
 	for _, e := range r.Embed {
 		fmt.Fprintf(w, "| %.0f | %d | %.3f | %.3f | %.3f | %.3f |\n", e.NoiseUV, e.Spikes,
 			e.EmbPurity, e.PCAPurity, e.EmbClusterAcc, e.PCAClusterAcc)
+	}
+	fmt.Fprintf(w, "\nPer probe, all noise levels together.\n\n| probe | truth spikes |"+
+		" threshold %d SD | detector at equal FP/s | embedder NN purity | PCA NN purity |\n"+
+		"|---|---|---|---|---|---|\n", baselineSD)
+	for _, p := range r.Probes {
+		d, e := p.Detect, p.Embed
+		fmt.Fprintf(w, "| %s | %d | %.3f / %.3f / %.2f | %.3f / %.3f / %.2f | %.3f | %.3f |\n",
+			p.Probe, d.Truth, d.BaseRecall, d.BasePrec, d.BaseFPPerS, d.DetRecall, d.DetPrec,
+			d.DetFPPerS, e.EmbPurity, e.PCAPurity)
 	}
 }

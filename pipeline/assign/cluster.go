@@ -1,6 +1,9 @@
 package assign
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // separator tests whether a set of points holds two groups, in embedding space or in
 // position, with two-means and a d' threshold. It owns scratch space; one per goroutine.
@@ -57,11 +60,11 @@ type clusterer struct {
 	maxPosSD  float64
 	splitDP   float64
 	maxSpread float64 // MaxSpreadRatio
-	// typicalVar is the median over live units of their mean per-dimension embedding
-	// variance, set before each run; 0 when there are none.
-	typicalVar float64
-	g          grid
-	sep        separator
+	// liveVars lists the live units' mean per-dimension embedding variances, set before
+	// each run.
+	liveVars []float64
+	g        grid
+	sep      separator
 	// lastSeq is, per cell, the newest pool seq when the cell's neighbourhood was last
 	// clustered; a neighbourhood is clustered again only once minNew newer spikes arrived.
 	lastSeq []uint64
@@ -99,7 +102,7 @@ func (c *clusterer) run(pts []point, dim int) [][]int32 {
 			}
 		}
 	}
-	return out
+	return c.dropDiffuse(pts, out, dim)
 }
 
 // minNew is how many spikes newer than its last clustering a neighbourhood needs to be
@@ -205,7 +208,7 @@ func (c *clusterer) accept(pts []point, leaf []int32, cell, dim int) []int32 {
 		dx, dy := float64(pts[i].xUm)-mx, float64(pts[i].yUm)-my
 		v += dx*dx + dy*dy
 	}
-	if math.Sqrt(v/n/2) > c.maxPosSD || !c.compact(pts, leaf, dim) {
+	if math.Sqrt(v/n/2) > c.maxPosSD {
 		return nil
 	}
 	for _, i := range leaf {
@@ -232,13 +235,30 @@ func (s *separator) partitionExcess(pts []point, idx []int32, labels []uint8, di
 	return max(excess, s.b.separation(s.feats, n, 2, labels)-dprimeThreshold(base, 2, n))
 }
 
-// compact reports whether leaf's mean per-dimension embedding variance is within maxSpread
-// times the typical live unit's; always true while there is no live unit.
-func (c *clusterer) compact(pts []point, leaf []int32, dim int) bool {
-	if c.typicalVar <= 0 {
-		return true
+// dropDiffuse removes the clusters whose mean per-dimension embedding variance exceeds
+// maxSpread times the median over the live units and all of this run's clusters together
+// (applied once there are at least 3 of them). Counting this run's clusters lets the test
+// work before any unit exists: diffuse background clusters and warm-up mixtures of
+// neighbours are outnumbered by compact single units.
+func (c *clusterer) dropDiffuse(pts []point, clusters [][]int32, dim int) [][]int32 {
+	vars := make([]float64, len(clusters))
+	all := append([]float64(nil), c.liveVars...)
+	for i, cl := range clusters {
+		vars[i] = meanVariance(pts, cl, dim)
+		all = append(all, vars[i])
 	}
-	return meanVariance(pts, leaf, dim) <= c.maxSpread*c.typicalVar
+	if len(all) < 3 {
+		return clusters
+	}
+	slices.Sort(all)
+	limit := c.maxSpread * all[len(all)/2]
+	out := clusters[:0]
+	for i, cl := range clusters {
+		if vars[i] <= limit {
+			out = append(out, cl)
+		}
+	}
+	return out
 }
 
 // meanVariance returns the mean over dimensions of the embedding variance of pts[idx].

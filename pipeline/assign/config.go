@@ -47,8 +47,8 @@ type Config struct {
 	// one neuron's spikes come from one place [25].
 	MaxPosSDUm float64
 	// MaxSpreadRatio rejects a pool cluster whose mean per-dimension embedding variance
-	// exceeds this multiple of the median over live units (not applied while no unit is
-	// live): diffuse background spikes do not make a unit [4].
+	// exceeds this multiple of the median over live units and the pass's other clusters:
+	// diffuse background spikes do not make a unit [4].
 	MaxSpreadRatio float64
 	// ClusterEveryS is the stream time between background passes (clustering, merge,
 	// split, retire) [1].

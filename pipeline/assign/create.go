@@ -18,6 +18,9 @@ func (o *Online) prepareCreations(dim int) {
 		for i, j := range leaf {
 			pts[i] = ps.pool[j]
 		}
+		if pts = o.trim(pts, dim); len(pts) < o.cfg.MinSpikes {
+			continue
+		}
 		ps.born = append(ps.born, o.prepareUnit(pts, dim))
 		ps.found = append(ps.found, pts)
 		ps.swept = append(ps.swept, nil)
@@ -39,6 +42,31 @@ func (o *Online) prepareCreations(dim int) {
 			ps.swept[slot[u]] = append(ps.swept[slot[u]], ps.pool[i])
 		}
 	}
+}
+
+// trimRounds is how many times trim refits after dropping outliers.
+const trimRounds = 2
+
+// trim drops from a new cluster the spikes that its own fitted model would not admit, and
+// refits, so that a few stray background spikes cannot widen a unit from birth. It reorders
+// pts in place and returns the kept prefix.
+func (o *Online) trim(pts []point, dim int) []point {
+	var m model
+	for round := 0; round < trimRounds; round++ {
+		initModel(&m, pts, dim, o.lim)
+		kept := 0
+		for i := range pts {
+			if m.normDist(&pts[i]) <= m.gate {
+				pts[kept], pts[i] = pts[i], pts[kept]
+				kept++
+			}
+		}
+		if kept == len(pts) {
+			break
+		}
+		pts = pts[:kept]
+	}
+	return pts
 }
 
 // applyCreations registers each prepared unit whose founding spikes are still in the pool

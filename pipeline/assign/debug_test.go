@@ -29,7 +29,7 @@ func TestDebugDense(t *testing.T) {
 		at[s.sp.Sample] = s.truth
 	}
 	for _, ev := range rc.events {
-		if ev.UnitID > 12 || ev.Kind == 5 {
+		if ev.UnitID != 20 && (len(ev.Related) == 0 || ev.Related[0] != 20) {
 			continue
 		}
 		c := map[int]int{}
@@ -61,5 +61,11 @@ func TestDebugDense(t *testing.T) {
 	}
 	acc := agreement(spikes, labels, len(units))
 	good, mean := summarise(acc)
+	for i, a := range acc {
+		if a < 0.8 {
+			l, f := dominantLabel(spikes, labels, i, 0, dur)
+			fmt.Printf("bad truth %d acc %.2f rate %.1f amp %.0f label %d frac %.2f comp %v\n", i, a, units[i].rateHz, units[i].ampUV, l, f, comp[l])
+		}
+	}
 	fmt.Printf("mixed %d good %d mean %.3f %+v\n", mixed, good, mean, o.Stats())
 }

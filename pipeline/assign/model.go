@@ -25,7 +25,7 @@ const (
 	varShrinkFrac = 0.2  // per-dimension embedding variance shrinks this far to the mean
 	minVarEmbRel  = 1e-4 // floor of a dimension's variance relative to the mean variance
 	maxVarLogAmp  = 0.25 // log-amplitude SD at most 0.5
-	maxVarGrowth  = 4    // a dimension's variance may grow to 4x its value at founding
+	maxVarGrowth  = 2.25 // a dimension's variance may grow to 2.25x (SD 1.5x) its founding value
 )
 
 // limits are the config-derived bounds a model works within.

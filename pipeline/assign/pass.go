@@ -56,7 +56,7 @@ func (o *Online) pass() {
 	snapshotSeq := o.seq
 	o.selectMerges()
 	o.selectSplits()
-	ps.cl.typicalVar = o.typicalVariance()
+	ps.cl.liveVars = o.unitVariances(ps.cl.liveVars[:0])
 	dim := o.dim
 	held := time.Since(start)
 	o.mu.Unlock()
@@ -198,18 +198,15 @@ func dprimeThreshold(base float64, k, n int) float64 {
 	return base + 1.3*math.Sqrt(float64(k)/float64(max(n, 1)))
 }
 
-// typicalVariance returns the median over live units of their mean per-dimension embedding
-// variance; 0 when there is no unit. Caller holds mu.
-func (o *Online) typicalVariance() float64 {
-	vs := make([]float64, len(o.units))
-	for i, u := range o.units {
+// unitVariances appends each live unit's mean per-dimension embedding variance to dst.
+// Caller holds mu.
+func (o *Online) unitVariances(dst []float64) []float64 {
+	for _, u := range o.units {
+		var v float64
 		for k := 0; k < u.m.dim; k++ {
-			vs[i] += float64(u.m.varEmb[k]) / float64(u.m.dim)
+			v += float64(u.m.varEmb[k]) / float64(u.m.dim)
 		}
+		dst = append(dst, v)
 	}
-	if len(vs) == 0 {
-		return 0
-	}
-	slices.Sort(vs)
-	return vs[len(vs)/2]
+	return dst
 }

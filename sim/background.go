@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync/atomic"
+
+	"github.com/spikestream/spikestream/sim/neuron"
 )
 
 // Firing of background cells: Poisson trains with log-normal rates.
@@ -102,11 +104,15 @@ func noiseGains(rmsN, rmsB []float64, targetUV float64) (float32, []float32) {
 // into the circular block bg (rows x channels), in cell order.
 func (s *simState) addBackground(ctx context.Context, bg []float32, rows int) error {
 	n := max(s.cfg.BackgroundCells, 0)
+	cells := s.backgroundCells(n)
+	srcs, err := s.backgroundSources(ctx, cells)
+	if err != nil {
+		return err
+	}
 	tpls := make([]sparseTemplate, n)
 	errs := make([]error, n)
-	picker := newCellPicker(s.classes(), s.cfg.ClassMix)
-	err := parallelFor(ctx, n, func(k int) {
-		tpls[k], errs[k] = s.backgroundTemplate(k, picker)
+	err = parallelFor(ctx, n, func(k int) {
+		tpls[k], errs[k] = s.backgroundTemplate(cells[k], srcs[cells[k].libIdx])
 	})
 	if err != nil {
 		return err
@@ -127,18 +133,59 @@ func (s *simState) addBackground(ctx context.Context, bg []float32, rows int) er
 	return nil
 }
 
-// backgroundTemplate draws and projects background cell k.
-func (s *simState) backgroundTemplate(k int, picker cellPicker) (sparseTemplate, error) {
-	r := newRand(s.cfg.Seed, tagBackground, uint64(k))
-	src := s.lib[picker.pick(r)]
-	soma := drawBackgroundSoma(r, s.cfg.Probe, s.contacts)
-	pl := placement{src: src, somaUm: soma, rot: rotationFor(r, src.Class)}
+// bgCell is one background cell's draw.
+type bgCell struct {
+	libIdx int
+	pl     placement
+}
+
+// backgroundCells draws the library cell, position and orientation of n background cells.
+func (s *simState) backgroundCells(n int) []bgCell {
+	picker := newCellPicker(s.classes(), s.cfg.ClassMix)
+	out := make([]bgCell, n)
+	for k := range out {
+		r := newRand(s.cfg.Seed, tagBackground, uint64(k))
+		idx := picker.pick(r)
+		src := s.lib[idx]
+		soma := drawBackgroundSoma(r, s.cfg.Probe, s.contacts)
+		out[k] = bgCell{libIdx: idx, pl: placement{src: src, somaUm: soma,
+			rot: rotationFor(r, src.Class)}}
+	}
+	return out
+}
+
+// backgroundSources resamples each library cell used by the background once (aligned on
+// its somatic peak; background spikes have no truth to align with).
+func (s *simState) backgroundSources(ctx context.Context,
+	cells []bgCell) (map[int]*neuron.Sources, error) {
+	var used []int
+	seen := map[int]bool{}
+	for _, c := range cells {
+		if !seen[c.libIdx] {
+			seen[c.libIdx] = true
+			used = append(used, c.libIdx)
+		}
+	}
+	rs := make([]*neuron.Sources, len(used))
+	err := parallelFor(ctx, len(used), func(i int) {
+		src := s.lib[used[i]]
+		rs[i] = resampledSources(src, float64(src.PeakStep)*src.DtMs, s.cfg.SampleRateHz, 1)
+	})
+	out := make(map[int]*neuron.Sources, len(used))
+	for i, idx := range used {
+		out[idx] = rs[i]
+	}
+	return out, err
+}
+
+// backgroundTemplate projects a background cell onto the channels near it.
+func (s *simState) backgroundTemplate(c bgCell, rs *neuron.Sources) (sparseTemplate, error) {
+	soma := c.pl.somaUm
 	chans := channelsNear(s.contacts, soma[0], soma[1], soma[1], bgRadiusUm)
 	if len(chans) == 0 {
 		return sparseTemplate{}, nil
 	}
-	rs := resampledSources(src, float64(src.PeakStep)*src.DtMs, s.cfg.SampleRateHz, 1)
-	return project(rs, pl, s.contacts, chans)
+	return project(rs, c.pl, s.contacts, chans)
 }
 
 // addCircular adds amp times template t (ts samples) into the circular block at row

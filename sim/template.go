@@ -40,13 +40,13 @@ type placement struct {
 	rot    neuron.Rotation
 }
 
-// troughTime projects the cell at its native time step onto the contacts nearest the soma,
+// troughTime projects the cell at its native time step onto the nContacts nearest the soma,
 // after the amplifier low-pass, and returns the time of the deepest trough (ms from the
 // window start, refined between steps with a parabola) and its depth in uV (positive for a
 // negative trough).
-func troughTime(pl placement, contacts [][3]float64, fsHz float64) (tMs, depthUV float64,
-	err error) {
-	near := nearestContacts(contacts, pl.somaUm, troughContacts)
+func troughTime(pl placement, contacts [][3]float64, fsHz float64, nContacts int) (tMs,
+	depthUV float64, err error) {
+	near := nearestContacts(contacts, pl.somaUm, nContacts)
 	pts := make([][3]float64, len(near))
 	rows := make([][]float32, len(near))
 	for i, c := range near {

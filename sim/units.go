@@ -102,7 +102,19 @@ func (s *simState) placeUnit(r *rand.Rand, picker cellPicker) (placement, int, f
 	src := s.lib[idx]
 	for range placeTries {
 		pl := placement{src: src, somaUm: b.draw(r), rot: rotationFor(r, src.Class)}
-		tMs, depth, err := troughTime(pl, s.contacts, s.cfg.SampleRateHz)
+		// Screen on the nearest contact alone (the deepest trough is at least as deep,
+		// and rarely more than twice), then time the trough on troughContacts.
+		_, depth, err := troughTime(pl, s.contacts, s.cfg.SampleRateHz, 1)
+		if err != nil {
+			return placement{}, 0, 0, err
+		}
+		if depth > maxPeakUV || 2*depth < minPeakUV {
+			if miss := math.Max(minPeakUV-2*depth, depth-maxPeakUV); miss < bestMiss {
+				best, bestT, bestMiss = pl, math.NaN(), miss
+			}
+			continue
+		}
+		tMs, depth, err := troughTime(pl, s.contacts, s.cfg.SampleRateHz, troughContacts)
 		if err != nil {
 			return placement{}, 0, 0, err
 		}
@@ -113,6 +125,10 @@ func (s *simState) placeUnit(r *rand.Rand, picker cellPicker) (placement, int, f
 		if miss < bestMiss {
 			best, bestT, bestMiss = pl, tMs, miss
 		}
+	}
+	if math.IsNaN(bestT) { // the nearest miss was only screened: time its trough now
+		t, _, err := troughTime(best, s.contacts, s.cfg.SampleRateHz, troughContacts)
+		return best, idx, t, err
 	}
 	return best, idx, bestT, nil
 }

@@ -92,7 +92,8 @@ func (s *simState) buildUnit(u int, picker cellPicker) (unitModel, error) {
 }
 
 // placeUnit draws a library cell, then positions and rotations until its trough depth is
-// in [minPeakUV, maxPeakUV] (or the nearest miss of placeTries draws); it returns the placement, library index and trough time (ms into the cell's window).
+// in [minPeakUV, maxPeakUV] (or the nearest miss of placeTries draws); it returns the
+// placement, library index and trough time (ms into the cell's window).
 func (s *simState) placeUnit(r *rand.Rand, picker cellPicker) (placement, int, float64,
 	error) {
 	var best placement
@@ -177,30 +178,7 @@ func (s *simState) unitTemplates(m *unitModel) error {
 // projected once. Pairs farther than unitRadiusUm from the moved soma stay zero.
 func (s *simState) shiftedTemplates(m *unitModel, chans []int32,
 	shifts []float64) ([]sparseTemplate, error) {
-	type key struct{ x, y int64 }
-	index := map[key]int{}
-	var pts [][3]float64
-	slot := make([][]int, len(shifts))
-	x, y := m.pl.somaUm[0], m.pl.somaUm[1]
-	for g, d := range shifts {
-		slot[g] = make([]int, len(chans))
-		for i, c := range chans {
-			p := s.contacts[c]
-			slot[g][i] = -1
-			if math.Hypot(p[0]-x, p[1]-(y+d)) > unitRadiusUm {
-				continue
-			}
-			v := [3]float64{p[0], p[1] - d, p[2]}
-			k := key{int64(math.Round(v[0] * 1000)), int64(math.Round(v[1] * 1000))}
-			j, ok := index[k]
-			if !ok {
-				j = len(pts)
-				index[k] = j
-				pts = append(pts, v)
-			}
-			slot[g][i] = j
-		}
-	}
+	pts, slot := s.virtualContacts(m.pl.somaUm, chans, shifts)
 	rows := make([][]float32, len(pts))
 	for i := range rows {
 		rows[i] = make([]float32, m.rs.NumSteps())
@@ -223,6 +201,37 @@ func (s *simState) shiftedTemplates(m *unitModel, chans []int32,
 		out[g] = t
 	}
 	return out, nil
+}
+
+// virtualContacts returns the distinct virtual contact points of every (shift, channel)
+// pair within unitRadiusUm of the shifted soma, and for each pair the index of its point
+// (-1 when out of range).
+func (s *simState) virtualContacts(somaUm [3]float64, chans []int32,
+	shifts []float64) ([][3]float64, [][]int) {
+	type key struct{ x, y int64 }
+	index := map[key]int{}
+	var pts [][3]float64
+	slot := make([][]int, len(shifts))
+	for g, d := range shifts {
+		slot[g] = make([]int, len(chans))
+		for i, c := range chans {
+			p := s.contacts[c]
+			slot[g][i] = -1
+			if math.Hypot(p[0]-somaUm[0], p[1]-(somaUm[1]+d)) > unitRadiusUm {
+				continue
+			}
+			v := [3]float64{p[0], p[1] - d, p[2]}
+			k := key{int64(math.Round(v[0] * 1000)), int64(math.Round(v[1] * 1000))}
+			j, ok := index[k]
+			if !ok {
+				j = len(pts)
+				index[k] = j
+				pts = append(pts, v)
+			}
+			slot[g][i] = j
+		}
+	}
+	return pts, slot
 }
 
 // splitPhases cuts a template sampled templatePhases times finer than the recording

@@ -186,55 +186,70 @@ func NoiseSpectrum(rec *sim.Recording, maxS float64) Spectrum {
 	n := min(rec.NumSamples, int(maxS*rec.SampleRateHz))
 	channels := spread(rec.NumChannels(), 16)
 	mask := noiseMask(rec, channels, n, 0.5*rec.Config.NoiseUV)
-	fft := fourier.NewFFT(win)
-	hann := make([]float64, win)
-	var wpow float64
-	for i := range hann {
-		hann[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(win))
-		wpow += hann[i] * hann[i]
-	}
-	psd := make([]float64, win/2+1)
-	var segs int
+	w := newWelch(win, rec.SampleRateHz)
 	var s2 float64
 	var s2n int
-	seg := make([]float64, win)
 	for i, ch := range channels {
 		x := channelTrace(rec, ch, n)
 		for s, v := range x {
 			if !mask[i][s] {
-				s2 += v * v
-				s2n++
+				s2, s2n = s2+v*v, s2n+1
 			}
 		}
-		for start := 0; start+win <= n; start += win / 2 {
-			if slices.Contains(mask[i][start:start+win], true) {
-				continue
-			}
-			mean := 0.0
-			for _, v := range x[start : start+win] {
-				mean += v / win
-			}
-			for k := range seg {
-				seg[k] = (x[start+k] - mean) * hann[k]
-			}
-			for k, c := range fft.Coefficients(nil, seg) {
-				p := real(c)*real(c) + imag(c)*imag(c)
-				if k > 0 && k < win/2 {
-					p *= 2
-				}
-				psd[k] += p / (wpow * rec.SampleRateHz)
-			}
-			segs++
-		}
+		w.add(x, mask[i])
 	}
-	sp := Spectrum{FreqHz: make([]float64, len(psd)), PSD: psd, Channels: len(channels)}
-	for k := range psd {
+	sp := Spectrum{FreqHz: make([]float64, len(w.psd)), PSD: w.psd, Channels: len(channels)}
+	for k := range w.psd {
 		sp.FreqHz[k] = float64(k) * rec.SampleRateHz / win
-		psd[k] /= float64(max(segs, 1))
+		w.psd[k] /= float64(max(w.segs, 1))
 	}
 	sp.RMSUV = math.Sqrt(s2 / float64(max(s2n, 1)))
 	sp.Slope = logSlope(sp.FreqHz, sp.PSD, 300, 3000)
 	return sp
+}
+
+// welch accumulates one-sided periodograms of Hann-windowed segments.
+type welch struct {
+	fft        *fourier.FFT
+	hann, seg  []float64
+	psd        []float64 // summed over segments, uV^2/Hz
+	wpow, fsHz float64
+	segs       int
+}
+
+func newWelch(win int, fsHz float64) *welch {
+	w := &welch{fft: fourier.NewFFT(win), hann: make([]float64, win),
+		seg: make([]float64, win), psd: make([]float64, win/2+1), fsHz: fsHz}
+	for i := range w.hann {
+		w.hann[i] = 0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(win))
+		w.wpow += w.hann[i] * w.hann[i]
+	}
+	return w
+}
+
+// add accumulates every half-overlapping segment of x that holds no masked sample.
+func (w *welch) add(x []float64, mask []bool) {
+	win := len(w.seg)
+	for start := 0; start+win <= len(x); start += win / 2 {
+		if slices.Contains(mask[start:start+win], true) {
+			continue
+		}
+		mean := 0.0
+		for _, v := range x[start : start+win] {
+			mean += v / float64(win)
+		}
+		for k := range w.seg {
+			w.seg[k] = (x[start+k] - mean) * w.hann[k]
+		}
+		for k, c := range w.fft.Coefficients(nil, w.seg) {
+			p := real(c)*real(c) + imag(c)*imag(c)
+			if k > 0 && k < win/2 {
+				p *= 2
+			}
+			w.psd[k] += p / (w.wpow * w.fsHz)
+		}
+		w.segs++
+	}
 }
 
 // spread returns n channel indices spread evenly over 0..total-1.

@@ -29,6 +29,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{"negative radius", Config{NeighbourRadiusUm: -1}, probe.Tetrode(), ErrBadConfig},
 		{"NaN tau", Config{CentroidTauS: math.NaN()}, probe.Tetrode(), ErrBadConfig},
 		{"tiny MinSpikes", Config{MinSpikes: 2}, probe.Tetrode(), ErrBadConfig},
+		{"negative pool", Config{PoolSize: -1}, probe.Tetrode(), ErrBadConfig},
 		{"ring too small", Config{RecentSpikes: 40}, probe.Tetrode(), ErrBadConfig},
 		{"merge above split", Config{MergeDPrime: 5}, probe.Tetrode(), ErrBadConfig},
 	}
@@ -62,6 +63,8 @@ func TestAssignRejectsBadSpikes(t *testing.T) {
 			false},
 		{"Inf position", pipeline.Spike{Embedding: []float32{1, 2, 3, 4},
 			XUm: float32(math.Inf(1))}, false},
+		{"NaN amplitude", pipeline.Spike{Embedding: []float32{1, 2, 3, 4},
+			AmplitudeUV: float32(math.NaN())}, false},
 	}
 	for _, tc := range tests {
 		before := o.Stats()

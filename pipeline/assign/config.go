@@ -33,7 +33,8 @@ type Config struct {
 	SpreadTauS float64
 
 	// PoolSize bounds the pool of unmatched spikes; when it is full the oldest spike is
-	// overwritten and counted in Stats.PoolDrops [8192].
+	// overwritten and counted in Stats.PoolDrops. Each pooled spike takes about 180 bytes
+	// [8192, or 64 per probe channel if more: 24576 on Neuropixels 1.0].
 	PoolSize int
 	// PoolMaxAgeS: pool spikes older than this are discarded at the next pass, counted in
 	// Stats.PoolExpired [60].
@@ -94,7 +95,6 @@ func (c Config) withDefaults() Config {
 	def(&c.CentroidTauS, 30)
 	def(&c.PositionTauS, 10)
 	def(&c.SpreadTauS, 60)
-	defInt(&c.PoolSize, 8192)
 	def(&c.PoolMaxAgeS, 60)
 	defInt(&c.MinSpikes, 30)
 	def(&c.ClusterCellUm, 40)

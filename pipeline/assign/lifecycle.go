@@ -98,24 +98,72 @@ func cmpSeq(a, b uint64) int {
 	return 0
 }
 
-// selectSplits queues up to maxSplitChecks units, round-robin by id, with a copy of their
-// recent members. Caller holds mu.
+// selectSplits queues for a split test, with a copy of their recent members, up to
+// maxSuspects units whose embedding variance is furthest above the median (at least twice
+// it), then units round-robin by id up to maxSplitChecks in all. Caller holds mu.
 func (o *Online) selectSplits() {
 	ps := &o.ps
 	ps.splits = ps.splits[:0]
 	if len(o.units) == 0 {
 		return
 	}
+	queued := map[uint32]bool{}
+	queue := func(u *unit) {
+		if !queued[u.id] && u.recent.len() >= 2*o.cfg.MinSpikes {
+			queued[u.id] = true
+			ps.splits = append(ps.splits, splitCheck{id: u.id, pts: u.recent.appendTo(nil)})
+		}
+	}
+	for _, u := range o.suspects() {
+		queue(u)
+	}
 	first, _ := slices.BinarySearchFunc(o.units, o.splitCursor+1,
 		func(u *unit, id uint32) int { return cmpSeq(uint64(u.id), uint64(id)) })
 	for k := 0; k < len(o.units) && len(ps.splits) < maxSplitChecks; k++ {
 		u := o.units[(first+k)%len(o.units)]
 		o.splitCursor = u.id
-		if u.recent.len() < 2*o.cfg.MinSpikes {
-			continue
-		}
-		ps.splits = append(ps.splits, splitCheck{id: u.id, pts: u.recent.appendTo(nil)})
+		queue(u)
 	}
+}
+
+// maxSuspects bounds the units queued for a split test because of their spread.
+const maxSuspects = 4
+
+// suspects returns up to maxSuspects live units whose mean embedding variance is at least
+// twice the median over live units, widest first. Caller holds mu.
+func (o *Online) suspects() []*unit {
+	vars := o.unitVariances(nil)
+	sorted := slices.Clone(vars)
+	slices.Sort(sorted)
+	limit := 2 * sorted[len(sorted)/2]
+	var out []*unit
+	for i, u := range o.units {
+		if vars[i] > limit {
+			out = append(out, u)
+		}
+	}
+	slices.SortFunc(out, func(a, b *unit) int {
+		return cmpFloat(meanVar(&b.m), meanVar(&a.m))
+	})
+	return out[:min(len(out), maxSuspects)]
+}
+
+func meanVar(m *model) float64 {
+	var v float64
+	for k := 0; k < m.dim; k++ {
+		v += float64(m.varEmb[k])
+	}
+	return v / float64(max(m.dim, 1))
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // testSplits decides each queued unit. Its recent members split when the best two-means

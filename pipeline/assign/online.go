@@ -71,6 +71,9 @@ func New(cfg Config, p *probe.Probe, sink pipeline.UnitSink) (*Online, error) {
 	if p == nil || p.NumChannels() == 0 {
 		return nil, ErrNoProbe
 	}
+	if cfg.PoolSize == 0 {
+		cfg.PoolSize = max(8192, 64*p.NumChannels())
+	}
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("new assigner: %w", err)
@@ -137,7 +140,8 @@ func (o *Online) Assign(sp *pipeline.Spike) {
 // toPoint copies sp into p; false when the spike cannot be used.
 func (o *Online) toPoint(sp *pipeline.Spike, p *point) bool {
 	n := len(sp.Embedding)
-	if n == 0 || n > MaxDim || !finite32(sp.XUm) || !finite32(sp.YUm) {
+	if n == 0 || n > MaxDim || !finite32(sp.XUm) || !finite32(sp.YUm) ||
+		!finite32(sp.AmplitudeUV) {
 		return false
 	}
 	for k, v := range sp.Embedding {

@@ -8,8 +8,8 @@ import (
 	"github.com/spikestream/spikestream/stream"
 )
 
-// maxSplitChecks bounds the units tested for a split in one pass; checks go round-robin by
-// id, so with U units each is tested about every U/maxSplitChecks passes.
+// maxSplitChecks bounds the units tested for a split in one pass; besides suspects, checks
+// go round-robin by id, so with U units each is tested about every U/maxSplitChecks passes.
 const maxSplitChecks = 8
 
 // passState is the buffers and results of one pass. Guarded by Online.passMu.
@@ -202,11 +202,7 @@ func dprimeThreshold(base float64, k, n int) float64 {
 // Caller holds mu.
 func (o *Online) unitVariances(dst []float64) []float64 {
 	for _, u := range o.units {
-		var v float64
-		for k := 0; k < u.m.dim; k++ {
-			v += float64(u.m.varEmb[k]) / float64(u.m.dim)
-		}
-		dst = append(dst, v)
+		dst = append(dst, meanVar(&u.m))
 	}
 	return dst
 }

@@ -192,3 +192,36 @@ func TestBimodalUnitSplits(t *testing.T) {
 		t.Errorf("split moved %d spikes, want the minor mode's ~102", n)
 	}
 }
+
+// TestDivergingUnitSplits starts two sources with identical spikes, which the assigner
+// must treat as one unit, and lets one drift away in embedding space until that unit is
+// bimodal: it must split, not found a third unit or keep the mixture.
+func TestDivergingUnitSplits(t *testing.T) {
+	const dim, durS = 8, 150.0
+	units := staticUnits(14, 1, dim)
+	b := units[0]
+	b.embVel = make([]float64, dim)
+	b.embVel[1], b.embVel[4] = 7/100.0, -7/100.0 // ~10 SD apart after 100 s
+	units = append(units, b)
+	spikes := genStream(15, units, durS, dim)
+	o, rc := runSync(t, Config{}, probe.Poly32(), spikes)
+	labels := rc.finalLabels(spikes)
+
+	early0, _ := dominantLabel(spikes, labels, 0, 5, 15)
+	early1, _ := dominantLabel(spikes, labels, 1, 5, 15)
+	if early0 != early1 {
+		t.Errorf("identical sources got ids %d and %d early on, want one", early0, early1)
+	}
+	late0, f0 := dominantLabel(spikes, labels, 0, durS-30, durS)
+	late1, f1 := dominantLabel(spikes, labels, 1, durS-30, durS)
+	st := o.Stats()
+	t.Logf("late ids %d (%.2f) and %d (%.2f); stats %+v", late0, f0, late1, f1, st)
+	if late0 == late1 || late0 == 0 || late1 == 0 || f0 < 0.9 || f1 < 0.9 {
+		t.Errorf("diverged sources: ids %d (%.2f) and %d (%.2f), want two ids >= 0.9",
+			late0, f0, late1, f1)
+	}
+	if st.UnitsSplit != 1 || st.UnitsCreated != 1 {
+		t.Errorf("%d splits and %d creations, want the one unit created and split once",
+			st.UnitsSplit, st.UnitsCreated)
+	}
+}

@@ -108,6 +108,9 @@ func validateRanges(cfg Config) error {
 		return fmt.Errorf("%w: noise %v uV is negative", ErrBadConfig, cfg.NoiseUV)
 	case cfg.UVPerBit <= 0:
 		return fmt.Errorf("%w: uV per bit %v must be positive", ErrBadConfig, cfg.UVPerBit)
+	case 7*cfg.NoiseUV/cfg.UVPerBit > math.MaxInt16:
+		return fmt.Errorf("%w: %v uV per bit is too fine for %v uV noise (int16 overflows)",
+			ErrBadConfig, cfg.UVPerBit, cfg.NoiseUV)
 	case cfg.Units < 0:
 		return fmt.Errorf("%w: %d units", ErrBadConfig, cfg.Units)
 	case cfg.DriftJumps < 0 || cfg.DriftJumpUm < 0:

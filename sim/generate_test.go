@@ -62,6 +62,7 @@ func TestGenerateBadConfig(t *testing.T) {
 		{"negative units", func(c *Config) { c.Units = -1 }},
 		{"negative uV per bit", func(c *Config) { c.UVPerBit = -1 }},
 		{"drift too large", func(c *Config) { c.DriftUm = 5000 }},
+		{"uV per bit too fine", func(c *Config) { c.UVPerBit = 0.001 }},
 		{"non-rigid out of range", func(c *Config) { c.DriftNonRigid = 3 }},
 		{"negative jumps", func(c *Config) { c.DriftJumps = -2 }},
 		{"bad class weight", func(c *Config) { c.ClassMix = map[string]float64{"x": -1} }},
@@ -139,5 +140,50 @@ func TestGenerateRealLibrary(t *testing.T) {
 	}
 	if !slices.Equal(again.Samples, rec.Samples) {
 		t.Fatal("second run differs")
+	}
+}
+
+func TestClippingCounted(t *testing.T) {
+	// 0.002 uV per bit puts int16 full scale at 65 uV: noise fits, big troughs clip.
+	rec := genFixture(t, Config{Probe: probe.Tetrode(), Units: 4, DurationS: 5, Seed: 1,
+		NoiseUV: 5, UVPerBit: 0.002})
+	var atRail int64
+	for _, v := range rec.Samples {
+		if v == math.MaxInt16 || v == math.MinInt16 {
+			atRail++
+		}
+	}
+	if rec.ClippedSamples == 0 || atRail < rec.ClippedSamples/2 {
+		t.Fatalf("%d clipped samples counted, %d at the rails", rec.ClippedSamples, atRail)
+	}
+	quiet := genFixture(t, Config{Probe: probe.Tetrode(), Units: 4, DurationS: 5, Seed: 1})
+	if quiet.ClippedSamples != 0 {
+		t.Fatalf("%d clipped samples at 0.195 uV per bit", quiet.ClippedSamples)
+	}
+}
+
+func TestClassMix(t *testing.T) {
+	rec := genFixture(t, Config{Probe: probe.Poly32(), Units: 12, DurationS: 0.5, Seed: 1,
+		ClassMix: map[string]float64{"fs-interneuron": 1}})
+	for _, u := range rec.Units {
+		if u.Class != "fs-interneuron" {
+			t.Fatalf("unit %d is %s", u.ID, u.Class)
+		}
+	}
+}
+
+func TestNonRigidDrift(t *testing.T) {
+	rec := genFixture(t, Config{Probe: probe.Poly32(), Units: 10, DurationS: 2, Seed: 3,
+		DriftUm: 40, DriftNonRigid: 0.8})
+	_, _, minY, maxY := rec.Probe.Extent()
+	for _, u := range rec.Units {
+		want := 1 + 0.8*((u.YUm-minY)/(maxY-minY)-0.5)
+		if math.Abs(u.DriftScale-want) > 1e-9 {
+			t.Errorf("unit at %.0f um: drift scale %.3f, want %.3f", u.YUm, u.DriftScale, want)
+		}
+		moved := rec.UnitYUmAt(u.ID, rec.DurationS()) - u.YUm
+		if math.Abs(moved-40*want) > 0.5 {
+			t.Errorf("unit at %.0f um moved %.1f um, want %.1f", u.YUm, moved, 40*want)
+		}
 	}
 }

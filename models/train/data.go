@@ -80,7 +80,8 @@ func Extract(rec *sim.Recording, cfg ExtractConfig, unitBase int) (*RecordingSet
 		return nil, fmt.Errorf("extract: candidates: %w", err)
 	}
 	cands = subsample(cands, cfg.MaxExamples, cfg.SampleSeed)
-	rs := &RecordingSet{Probe: rec.Probe.Name, NoiseUV: rec.Config.NoiseUV, Units: len(rec.Units), unitBase: unitBase,
+	rs := &RecordingSet{Probe: rec.Probe.Name, NoiseUV: rec.Config.NoiseUV,
+		Units: len(rec.Units), unitBase: unitBase,
 		DurationS: float64(rec.NumSamples) / rec.SampleRateHz}
 	lagS := estimateLag(rec, cands)
 	rs.LagMs = 1000 * float64(lagS) / rec.SampleRateHz

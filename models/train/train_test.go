@@ -13,51 +13,49 @@ import (
 	"github.com/spikestream/spikestream/probe"
 )
 
-// TestForwardMatchesGorgonia checks the hand-written float32 forward pass against the
-// gorgonia graph it was exported from, for both model shapes.
+// TestForwardMatchesGorgonia checks the hand-written float32 forward pass (standardisation,
+// layers and, for the embedder, L2 normalisation) against the gorgonia graph it was
+// exported from, to 1e-5.
 func TestForwardMatchesGorgonia(t *testing.T) {
 	tests := []struct {
 		name  string
 		sizes []int
+		l2    bool
 	}{
-		{"detector", []int{DetectorSpec.Size(), 32, 16, 1}},
-		{"embedder", []int{EmbedderSpec.Size(), 48, 32, EmbedDim}},
+		{"detector", []int{DetectorSpec.Size(), 32, 16, 1}, false},
+		{"embedder", []int{EmbedderSpec.Size(), 48, 32, EmbedDim}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			const batch = 8
+			nIn, nOut := tc.sizes[0], tc.sizes[len(tc.sizes)-1]
+			r := rand.New(rand.NewPCG(1, 2))
+			raw, mean, invStd := randomInputs(r, batch, nIn)
 			g := G.NewGraph()
 			net := newGNet(g, tc.sizes, 11)
-			x := G.NewMatrix(g, tensor.Float32, G.WithShape(batch, tc.sizes[0]), G.WithName("x"))
+			x := G.NewMatrix(g, tensor.Float32, G.WithShape(batch, nIn), G.WithName("x"))
 			out, err := net.apply(x)
+			if err == nil && tc.l2 {
+				out, err = l2Rows(out, batch)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := rand.New(rand.NewPCG(1, 2))
-			xb := make([]float32, batch*tc.sizes[0])
-			for i := range xb {
-				xb[i] = float32(r.NormFloat64())
-			}
-			if err := G.Let(x, tensor.New(tensor.WithShape(batch, tc.sizes[0]),
-				tensor.WithBacking(xb))); err != nil {
-				t.Fatal(err)
-			}
-			vm := G.NewTapeMachine(g)
-			defer vm.Close()
-			if err := vm.RunAll(); err != nil {
-				t.Fatal(err)
-			}
-			want := out.Value().Data().([]float32)
-			nIn, nOut := tc.sizes[0], tc.sizes[len(tc.sizes)-1]
-			ones, zeros := make([]float32, nIn), make([]float32, nIn)
-			for i := range ones {
-				ones[i] = 1
-			}
-			m := net.export(zeros, ones)
-			sc := models.NewScratch(m)
+			std := append([]float32(nil), raw...)
 			for b := 0; b < batch; b++ {
-				got := m.Forward(xb[b*nIn:(b+1)*nIn], &sc)
-				for j := 0; j < nOut; j++ {
+				standardise(std[b*nIn:(b+1)*nIn], mean, invStd)
+			}
+			want := runGraph(t, g, x, out, std, batch, nIn)
+			m := net.export(mean, invStd)
+			sc := models.NewScratch(m)
+			got := make([]float32, nOut)
+			for b := 0; b < batch; b++ {
+				if tc.l2 {
+					models.EmbedInput(m, raw[b*nIn:(b+1)*nIn], &sc, got)
+				} else {
+					copy(got, m.Forward(raw[b*nIn:(b+1)*nIn], &sc))
+				}
+				for j := range got {
 					w := want[b*nOut+j]
 					if d := math.Abs(float64(got[j] - w)); d > 1e-5*max(1, math.Abs(float64(w))) {
 						t.Fatalf("row %d out %d: forward %g, gorgonia %g", b, j, got[j], w)
@@ -66,6 +64,33 @@ func TestForwardMatchesGorgonia(t *testing.T) {
 			}
 		})
 	}
+}
+
+// randomInputs returns a batch of raw inputs and a standardisation that is not trivial.
+func randomInputs(r *rand.Rand, batch, nIn int) (raw, mean, invStd []float32) {
+	raw, mean, invStd = make([]float32, batch*nIn), make([]float32, nIn), make([]float32, nIn)
+	for i := range mean {
+		mean[i], invStd[i] = float32(r.NormFloat64()), float32(0.2+2*r.Float64())
+	}
+	for i := range raw {
+		raw[i] = float32(3 * r.NormFloat64())
+	}
+	return raw, mean, invStd
+}
+
+// runGraph binds x and runs g forward once, returning out's values.
+func runGraph(t *testing.T, g *G.ExprGraph, x, out *G.Node, xv []float32, batch,
+	nIn int) []float32 {
+	t.Helper()
+	if err := G.Let(x, tensor.New(tensor.WithShape(batch, nIn), tensor.WithBacking(xv))); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g)
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	return append([]float32(nil), out.Value().Data().([]float32)...)
 }
 
 // synthSets extracts examples from a few small hand-made recordings.

@@ -187,3 +187,12 @@ func TestNonRigidDrift(t *testing.T) {
 		}
 	}
 }
+
+func TestGenerateCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	cfg := withDefaults(Config{Probe: probe.Poly32(), Units: 3, DurationS: 5, Seed: 1})
+	if _, err := generate(ctx, cfg, fixtureLibrary(), nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}

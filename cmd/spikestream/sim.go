@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -31,13 +32,15 @@ type simFlags struct {
 	noise, rate, uvBit, driftUm float64
 	nonRigid                    float64
 	seed                        int64
+	autoUnits                   bool // --report alone without --units
 }
 
 func parseSimFlags(args []string) (*simFlags, error) {
 	fs := newFlags("sim", "--probe P --units N --duration D --out DIR [--count K] | --report DIR")
 	f := &simFlags{dur: 60}
 	fs.StringVar(&f.probe, "probe", "", "tetrode, poly32, neuropixels1 or a probeinterface JSON")
-	fs.IntVar(&f.units, "units", 20, "cells near the probe (with --count: the mean)")
+	fs.IntVar(&f.units, "units", 20,
+		"cells near the probe (with --count: the mean; --report alone: default 100)")
 	fs.Var(&f.dur, "duration", "recording length: seconds or a duration like 60s or 10m")
 	fs.Float64Var(&f.noise, "noise-uv", sim.DefaultNoiseUV, "noise RMS, uV")
 	fs.Int64Var(&f.seed, "seed", 1, "random seed; the same flags give the same recording")
@@ -55,7 +58,23 @@ func parseSimFlags(args []string) (*simFlags, error) {
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
+	f.reportDefaults(fs)
 	return f, f.check()
+}
+
+// reportDefaults gives a report-only run (no --out) more units (a quarter of what fits
+// near the probe, 10 to 100) and a shorter recording than a plain simulation, unless the
+// user chose them: the figures need statistics, not length.
+func (f *simFlags) reportDefaults(fs *flag.FlagSet) {
+	if f.report == "" || f.out != "" {
+		return
+	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	f.autoUnits = !set["units"]
+	if !set["duration"] {
+		f.dur = 30
+	}
 }
 
 // check rejects flag combinations that cannot work, before any simulation.
@@ -89,7 +108,11 @@ func (f *simFlags) config() (sim.Config, error) {
 	if err != nil {
 		return sim.Config{}, err
 	}
-	return sim.Config{Probe: p, Units: f.units, DurationS: float64(f.dur),
+	units := f.units
+	if f.autoUnits {
+		units = min(100, max(10, sim.MaxUnits(p)/4))
+	}
+	return sim.Config{Probe: p, Units: units, DurationS: float64(f.dur),
 		SampleRateHz: f.rate, NoiseUV: f.noise, UVPerBit: f.uvBit, Seed: f.seed,
 		DriftUm: f.driftUm, DriftJumps: f.jumps, DriftNonRigid: f.nonRigid,
 		BackgroundCells: f.bg, LibraryDir: f.libDir, LibrarySize: f.libN}, nil

@@ -131,12 +131,11 @@ func Footprint(rec *sim.Recording, maxUm float64) []FootprintPoint {
 	return out
 }
 
-// noiseMask marks, per channel, the samples within guard of a spike of a unit whose
-// template on that channel exceeds minUV peak to peak.
+// noiseMask marks, per channel, the samples under the template of every spike of a unit
+// whose template on that channel exceeds minUV peak to peak.
 func noiseMask(rec *sim.Recording, channels []int, nSamples int, minUV float64) [][]bool {
 	chans, ts := rec.NumChannels(), rec.TemplateSamples
 	mask := make([][]bool, len(channels))
-	guard := rec.TemplateSamples
 	for i, ch := range channels {
 		mask[i] = make([]bool, nSamples)
 		near := make([]bool, len(rec.Units))
@@ -149,10 +148,11 @@ func noiseMask(rec *sim.Recording, channels []int, nSamples int, minUV float64) 
 			near[u] = hi-lo >= minUV
 		}
 		for _, t := range rec.Truth {
-			if !near[t.Unit] || t.Sample >= int64(nSamples)+int64(guard) {
+			first := int(t.Sample) - rec.TemplatePre
+			if !near[t.Unit] || first >= nSamples {
 				continue
 			}
-			for s := max(0, int(t.Sample)-guard); s < min(nSamples, int(t.Sample)+guard); s++ {
+			for s := max(0, first); s < min(nSamples, first+ts); s++ {
 				mask[i][s] = true
 			}
 		}
@@ -180,12 +180,13 @@ type Spectrum struct {
 }
 
 // NoiseSpectrum estimates the PSD of the spike-free parts of up to 16 channels (Welch,
-// Hann windows of 1024 samples, half overlap) over at most maxS seconds.
+// Hann windows of 512 samples, half overlap) over at most maxS seconds. Spikes of units
+// smaller than the noise RMS on a channel count as noise there.
 func NoiseSpectrum(rec *sim.Recording, maxS float64) Spectrum {
-	const win = 1024
+	const win = 512
 	n := min(rec.NumSamples, int(maxS*rec.SampleRateHz))
 	channels := spread(rec.NumChannels(), 16)
-	mask := noiseMask(rec, channels, n, 0.5*rec.Config.NoiseUV)
+	mask := noiseMask(rec, channels, n, rec.Config.NoiseUV)
 	w := newWelch(win, rec.SampleRateHz)
 	var s2 float64
 	var s2n int
@@ -290,7 +291,7 @@ func NoiseCorrelation(rec *sim.Recording, maxS float64) []CorrPoint {
 	for i := range channels {
 		channels[i] = i
 	}
-	mask := noiseMask(rec, channels, n, 0.5*rec.Config.NoiseUV)
+	mask := noiseMask(rec, channels, n, rec.Config.NoiseUV)
 	traces := make([][]float64, len(channels))
 	for i, ch := range channels {
 		traces[i] = channelTrace(rec, ch, n)

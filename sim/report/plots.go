@@ -106,7 +106,7 @@ func plotWaveforms(dir string, rec *sim.Recording, shapes []Shape) error {
 		p.Add(l)
 		p.Legend.Add(fmt.Sprintf("%s (n=%d)", cls, n), l)
 	}
-	p.Legend.Top = true
+	p.Legend.Top = false // the lower right corner is empty: traces are back at zero
 	return save(p, dir, "waveforms.png")
 }
 
@@ -200,8 +200,6 @@ func addBinnedLine(p *plot.Plot, curve []binned, label string) error {
 func plotSpectrum(dir string, sp Spectrum) error {
 	p := newPlot(fmt.Sprintf("Noise spectrum (spike-free samples, %d channels)", sp.Channels),
 		"frequency (Hz, log)", "PSD (uV^2/Hz, log)")
-	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
 	var pts plotter.XYs
 	for k, f := range sp.FreqHz {
 		if f >= 10 && sp.PSD[k] > 0 {
@@ -209,8 +207,11 @@ func plotSpectrum(dir string, sp Spectrum) error {
 		}
 	}
 	if len(pts) < 2 {
+		p.Title.Text += ": no spike-free stretch found"
 		return save(p, dir, "noise_spectrum.png")
 	}
+	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
 	l, err := plotter.NewLine(pts)
 	if err != nil {
 		return err
@@ -258,4 +259,24 @@ func plotHist(dir, name, title, x string, values []float64, bins int) error {
 	h.FillColor = color.RGBA{R: 90, G: 130, B: 200, A: 255}
 	p.Add(h)
 	return save(p, dir, name)
+}
+
+// plotDrift draws the rigid drift trace, when the recording has one.
+func plotDrift(dir string, rec *sim.Recording) error {
+	if len(rec.DriftTraceUm) == 0 {
+		return nil
+	}
+	p := newPlot("Rigid drift of the cells relative to the probe", "time (s)",
+		"displacement along the shank (um)")
+	pts := make(plotter.XYs, len(rec.DriftTraceUm))
+	for i, v := range rec.DriftTraceUm {
+		pts[i] = plotter.XY{X: float64(i) * rec.DriftStepS, Y: float64(v)}
+	}
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		return err
+	}
+	l.Width = vg.Points(1.5)
+	p.Add(l)
+	return save(p, dir, "drift.png")
 }

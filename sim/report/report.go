@@ -45,6 +45,7 @@ func Write(dir string, rec *sim.Recording) error {
 				m.logRates, 20)
 		},
 		func() error { return plotHist(dir, "snr.png", "Unit SNR", "SNR", m.snrs, 20) },
+		func() error { return plotDrift(dir, rec) },
 		func() error { return writeMarkdown(filepath.Join(dir, "report.md"), rec, m) },
 	}
 	for _, step := range steps {
@@ -236,6 +237,10 @@ func markdownRest(p func(string, ...any), rec *sim.Recording, m measures) error 
 		p("| noise correlation at %.0f um (median of the 10 um bin) | %.2f |\n", at, v)
 	}
 	p("\nFigures: waveforms.png, width_asymmetry.png, amplitude_distance.png, footprint.png, ")
-	p("noise_spectrum.png, noise_correlation.png, rates.png, snr.png.\n")
+	p("noise_spectrum.png, noise_correlation.png, rates.png, snr.png")
+	if len(rec.DriftTraceUm) > 0 {
+		p(", drift.png")
+	}
+	p(".\n")
 	return nil
 }

@@ -71,7 +71,7 @@ type UnitInfo struct {
 	PeakChannel int
 	PeakUV      float64 // peak template amplitude (trough depth), uV
 	SNR         float64 // PeakUV / NoiseUV
-	RateHz      float64 // mean firing rate
+	RateHz      float64 // mean firing rate over the recording: NumSpikes / duration, Hz
 
 	NumSpikes  int     // spikes in Recording.Truth
 	DriftScale float64 // the unit moves by DriftScale times the rigid drift trace
@@ -89,7 +89,9 @@ type Recording struct {
 	Truth        []TruthSpike // sorted by Sample
 	Units        []UnitInfo
 	// Templates holds each unit's mean waveform in uV, units x samples x channels,
-	// TemplateSamples long with the trough at TemplatePre.
+	// TemplateSamples long with the trough at TemplatePre: the waveform of one spike of
+	// amplitude factor 1 at the unit's t=0 position, as recorded (amplifier low-pass
+	// included). Channels where it stays below 0.5 uV are zero.
 	Templates       []float32
 	TemplateSamples int
 	TemplatePre     int

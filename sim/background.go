@@ -9,6 +9,10 @@ import (
 	"github.com/spikestream/spikestream/sim/neuron"
 )
 
+// TODO: the background cells carry under 1 % of the noise variance (a few hundred cells
+// where the tissue around a probe holds tens of thousands); the coloured noise stands for
+// the rest of the far field. Many more cells would need a cheaper way to add them.
+
 // Firing of background cells: Poisson trains with log-normal rates.
 const (
 	bgMedianRateHz = 4

@@ -30,13 +30,13 @@ type unitModel struct {
 	fire   firing
 }
 
-// sim is the shared, read-only state of one Generate call.
+// simState is the shared state of one Generate call, read-only once built.
 type simState struct {
 	cfg      Config
 	lib      []*neuron.Sources
 	contacts [][3]float64
-	pre, ts  int // template trough index and length, samples
-	drift    []float32
+	pre, ts  int       // template trough index and length, samples
+	drift    []float32 // rigid drift trace, um every driftStepS; nil without drift
 	nSamples int
 }
 
@@ -170,6 +170,10 @@ func (s *simState) unitTemplates(m *unitModel) error {
 	}
 	return nil
 }
+
+// TODO: drifting units cost about ten times a static one here (one fine-grid projection
+// per virtual contact); a low-rank factorisation of each library cell's currents, cached
+// per process, would make the mixing several times cheaper for training loops.
 
 // shiftedTemplates returns the unit's templates on chans with its soma moved along the
 // shank by each shift (um). Moving the cell by d is the same as moving the contacts by -d,

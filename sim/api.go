@@ -91,7 +91,8 @@ type Recording struct {
 	// Templates holds each unit's mean waveform in uV, units x samples x channels,
 	// TemplateSamples long with the trough at TemplatePre: the waveform of one spike of
 	// amplitude factor 1 at the unit's t=0 position, as recorded (amplifier low-pass
-	// included). Channels where it stays below 0.5 uV are zero.
+	// included). Channels beyond 150 um of the unit (and, for a unit without drift,
+	// channels where it stays below 0.5 uV) are zero.
 	Templates       []float32
 	TemplateSamples int
 	TemplatePre     int

@@ -49,11 +49,22 @@ func Write(dir string, rec *sim.Recording) error {
 		func() error { return writeMarkdown(filepath.Join(dir, "report.md"), rec, m) },
 	}
 	for _, step := range steps {
-		if err := step(); err != nil {
+		if err := guarded(step); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 	}
 	return nil
+}
+
+// guarded runs step and turns a panic inside gonum/plot (which panics on some degenerate
+// data, such as empty log axes) into an error.
+func guarded(step func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("plotting: %v", r)
+		}
+	}()
+	return step()
 }
 
 // measures holds everything the figures and the table show.

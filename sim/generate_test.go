@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -194,5 +195,18 @@ func TestGenerateCancelled(t *testing.T) {
 	cfg := withDefaults(Config{Probe: probe.Poly32(), Units: 3, DurationS: 5, Seed: 1})
 	if _, err := generate(ctx, cfg, fixtureLibrary(), nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
+
+func TestGenerateIndependentOfWorkers(t *testing.T) {
+	cfg := Config{Probe: probe.Poly32(), Units: 5, DurationS: 1, Seed: 21, DriftUm: 15}
+	a := genFixture(t, cfg)
+	old := runtime.GOMAXPROCS(1)
+	b := genFixture(t, cfg)
+	runtime.GOMAXPROCS(3)
+	c := genFixture(t, cfg)
+	runtime.GOMAXPROCS(old)
+	if !slices.Equal(a.Samples, b.Samples) || !slices.Equal(a.Samples, c.Samples) {
+		t.Fatal("the output depends on the number of workers")
 	}
 }

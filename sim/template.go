@@ -124,27 +124,37 @@ func dist3(a, b [3]float64) float64 {
 // filtering and resampling commute with the (linear) projection.
 func resampledSources(src *neuron.Sources, tTroughMs, fsHz float64,
 	phases int) *neuron.Sources {
+	out := *src
+	out.CurrentsNA = resampleRows(src.CurrentsNA, src.DtMs, tTroughMs, fsHz, phases)
+	pre, total := templateGeometry(fsHz)
+	out.DtMs = 1000 / (fsHz * float64(phases))
+	out.PeakStep = pre*phases + phases/2
+	out.SomaVmMV = make([]float32, total*phases+2*(phases/2))
+	return &out
+}
+
+// resampleRows low-passes each row (sampled every dtMs) like the amplifier and resamples
+// it on the fine template grid of resampledSources, tapered. It allocates the result.
+func resampleRows(rows [][]float32, dtMs, tTroughMs, fsHz float64,
+	phases int) [][]float32 {
 	pre, total := templateGeometry(fsHz)
 	pre, total = pre*phases+phases/2, total*phases+2*(phases/2)
 	fineHz := fsHz * float64(phases)
-	out := *src
-	out.DtMs = 1000 / fineHz
-	out.PeakStep = pre
-	out.SomaVmMV = make([]float32, total)
-	out.CurrentsNA = make([][]float32, len(src.CurrentsNA))
+	fineDtMs := 1000 / fineHz
 	taper := templateTaper(fineHz, total)
-	buf := make([]float32, src.NumSteps())
-	for i, cur := range src.CurrentsNA {
-		copy(buf, cur)
-		lowPass(buf, src.DtMs, amplifierCornerHz(fsHz))
+	out := make([][]float32, len(rows))
+	var buf []float32
+	for i, r := range rows {
+		buf = append(buf[:0], r...)
+		lowPass(buf, dtMs, amplifierCornerHz(fsHz))
 		row := make([]float32, total)
 		for n := range row {
-			tMs := tTroughMs + float64(n-pre)*out.DtMs
-			row[n] = cubicAt(buf, tMs/src.DtMs) * taper[n]
+			tMs := tTroughMs + float64(n-pre)*fineDtMs
+			row[n] = cubicAt(buf, tMs/dtMs) * taper[n]
 		}
-		out.CurrentsNA[i] = row
+		out[i] = row
 	}
-	return &out
+	return out
 }
 
 // templateTaper returns the window that tapers templates to zero at both ends.

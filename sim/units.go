@@ -24,6 +24,7 @@ type unitModel struct {
 	info   UnitInfo
 	pl     placement
 	rs     *neuron.Sources    // the cell resampled on the template grid
+	tMs    float64            // trough time in the library cell's window, ms
 	ref    sparseTemplate     // template at the t=0 position, trough on a sample
 	grid   [][]sparseTemplate // [phase][drift position]
 	gridLo float64            // displacement (um) of grid[p][0]
@@ -76,7 +77,7 @@ func (s *simState) buildUnit(u int, picker cellPicker) (unitModel, error) {
 	if err != nil {
 		return unitModel{}, err
 	}
-	m := unitModel{pl: pl,
+	m := unitModel{pl: pl, tMs: tMs,
 		rs: resampledSources(pl.src, tMs, s.cfg.SampleRateHz, templatePhases)}
 	m.info = UnitInfo{ID: u, Class: pl.src.Class, XUm: pl.somaUm[0], YUm: pl.somaUm[1],
 		ZUm: pl.somaUm[2], LibraryID: libIdx}
@@ -171,10 +172,6 @@ func (s *simState) unitTemplates(m *unitModel) error {
 	return nil
 }
 
-// TODO: drifting units cost about ten times a static one here (one fine-grid projection
-// per virtual contact); a low-rank factorisation of each library cell's currents, cached
-// per process, would make the mixing several times cheaper for training loops.
-
 // shiftedTemplates returns the unit's templates on chans with its soma moved along the
 // shank by each shift (um). Moving the cell by d is the same as moving the contacts by -d,
 // so every (channel, shift) pair is a virtual contact in the frame of the unmoved cell;
@@ -183,12 +180,9 @@ func (s *simState) unitTemplates(m *unitModel) error {
 func (s *simState) shiftedTemplates(m *unitModel, chans []int32,
 	shifts []float64) ([]sparseTemplate, error) {
 	pts, slot := s.virtualContacts(m.pl.somaUm, chans, shifts)
-	rows := make([][]float32, len(pts))
-	for i := range rows {
-		rows[i] = make([]float32, m.rs.NumSteps())
-	}
-	if err := m.rs.Potential(pts, m.pl.somaUm, m.pl.rot, 0, rows); err != nil {
-		return nil, fmt.Errorf("project drift templates: %w", err)
+	rows, err := s.projectPoints(m, pts, len(shifts) > 2)
+	if err != nil {
+		return nil, fmt.Errorf("project templates: %w", err)
 	}
 	out := make([]sparseTemplate, len(shifts))
 	nc, ts := len(chans), m.rs.NumSteps()
@@ -205,6 +199,25 @@ func (s *simState) shiftedTemplates(m *unitModel, chans []int32,
 		out[g] = t
 	}
 	return out, nil
+}
+
+// projectPoints returns the unit's fine-grid potential at each point: exactly, or through
+// the cell's low-rank factorisation when there are many points (a drifting unit) and the
+// cell has enough segments for it to pay.
+func (s *simState) projectPoints(m *unitModel, pts [][3]float64,
+	lowRank bool) ([][]float32, error) {
+	if lowRank && m.pl.src.NumSegments() > 2*lowRankK {
+		return lowRankOf(m.pl.src).project(pts, m.pl, m.tMs, s.cfg.SampleRateHz,
+			templatePhases)
+	}
+	rows := make([][]float32, len(pts))
+	for i := range rows {
+		rows[i] = make([]float32, m.rs.NumSteps())
+	}
+	if err := m.rs.Potential(pts, m.pl.somaUm, m.pl.rot, 0, rows); err != nil {
+		return nil, err
+	}
+	return rows, nil
 }
 
 // virtualContacts returns the distinct virtual contact points of every (shift, channel)

@@ -81,17 +81,19 @@ type TrainingInfo struct {
 	// CandidateSD, MatchMs and MatchUm are the labelling rule: candidates below
 	// -CandidateSD noise, positive when a truth spike lies within MatchMs and its unit's peak
 	// channel within MatchUm (plus the drift) of the candidate channel.
-	CandidateSD float64            `json:"candidate_sd,omitempty"`
-	MatchMs     float64            `json:"match_ms,omitempty"`
-	MatchUm     float64            `json:"match_um,omitempty"`
-	Augment     string             `json:"augment,omitempty"` // augmentation settings, Go syntax
-	Steps       int                `json:"steps,omitempty"`
-	BatchSize   int                `json:"batch_size,omitempty"`
-	LearnRate   float64            `json:"learn_rate,omitempty"`
-	Loss        string             `json:"loss,omitempty"`
-	WallS       float64            `json:"wall_s,omitempty"`
-	Created     string             `json:"created,omitempty"` // RFC 3339, UTC
-	Metrics     map[string]float64 `json:"metrics,omitempty"` // validation figures
+	CandidateSD float64 `json:"candidate_sd,omitempty"`
+	MatchMs     float64 `json:"match_ms,omitempty"`
+	MatchUm     float64 `json:"match_um,omitempty"`
+	Augment     string  `json:"augment,omitempty"` // augmentation settings, Go syntax
+	// SimVariation says how simulation settings varied across training recordings.
+	SimVariation string             `json:"sim_variation,omitempty"`
+	Steps        int                `json:"steps,omitempty"`
+	BatchSize    int                `json:"batch_size,omitempty"`
+	LearnRate    float64            `json:"learn_rate,omitempty"`
+	Loss         string             `json:"loss,omitempty"`
+	WallS        float64            `json:"wall_s,omitempty"`
+	Created      string             `json:"created,omitempty"` // RFC 3339, UTC
+	Metrics      map[string]float64 `json:"metrics,omitempty"` // validation figures
 }
 
 // Checkpoint is a decoded model file: its header and its tensors by name.

@@ -89,21 +89,35 @@ func (c *Config) withDefaults() {
 
 // simConfig returns the i-th recording's simulation settings with the given seed: probes
 // cycle through ProbeNames and rates through TrainRatesHz, shifted by one every cycle so
-// that every probe meets every rate; odd recordings drift by 20-40 um.
+// that every probe meets every rate; odd recordings drift by 20-40 um, one in four also
+// jumps once; the number of far background cells cycles through 1, 2.5 and 0.4 times the
+// simulator's default every nine recordings, so that the same noise level comes with more
+// or fewer small far spikes.
 func simConfig(i int, seed int64, noiseUV, durS float64) (sim.Config, error) {
 	name := ProbeNames[i%len(ProbeNames)]
 	p, err := TrainProbe(name)
 	if err != nil {
 		return sim.Config{}, err
 	}
-	drift := 0.0
-	if i%2 == 1 {
-		drift = 20 + float64(i%3)*10
-	}
-	return sim.Config{Probe: p, Units: unitsFor(name), DurationS: durS,
+	c := sim.Config{Probe: p, Units: unitsFor(name), DurationS: durS,
 		SampleRateHz: TrainRatesHz[(i+i/len(ProbeNames))%len(TrainRatesHz)], NoiseUV: noiseUV,
-		Seed: seed, DriftUm: drift}, nil
+		Seed: seed}
+	if i%2 == 1 {
+		c.DriftUm = 20 + float64(i%3)*10
+	}
+	if i%4 == 3 {
+		c.DriftJumps = 1
+	}
+	_, _, minY, maxY := p.Extent()
+	def := max(20, int((maxY-minY)/15))
+	c.BackgroundCells = []int{def, def * 5 / 2, max(1, def*2/5)}[(i/9)%3]
+	return c, nil
 }
+
+// SimVariation describes simConfig's variation for checkpoint provenance.
+const SimVariation = "probes cycle tetrode/poly32/np1-64; rates 20/25/30 kHz; odd recordings " +
+	"drift 20-40 um, every 4th jumps once; background cells x1, x2.5, x0.4 of the sim " +
+	"default in blocks of 9"
 
 // Collect simulates n recordings (seeds seed0+i, noise levels cycling through noises) and
 // extracts their labelled candidates. Unit ids are made unique across the result.
@@ -257,11 +271,13 @@ func (c *Config) trainingInfo(sets []*RecordingSet) models.TrainingInfo {
 	info := models.TrainingInfo{Source: "sim", Seed: c.Seed, Probes: ProbeNames,
 		RatesHz: TrainRatesHz, NoiseUV: TrainNoiseUV, DriftUm: []float64{0, 20, 30, 40},
 		Recordings: len(sets), DurationS: c.DurationS, Examples: n,
-		CandidateSD: x.ThresholdSD, MatchMs: x.MatchMs, MatchUm: x.MatchUm}
+		CandidateSD: x.ThresholdSD, MatchMs: x.MatchMs, MatchUm: x.MatchUm,
+		SimVariation: SimVariation}
 	if c.DataDir != "" {
 		info.Source = "sim dataset " + c.DataDir
 		info.Probes, info.RatesHz, info.NoiseUV, info.DriftUm, info.DurationS = nil, nil,
 			nil, nil, 0
+		info.SimVariation = ""
 	}
 	return info
 }

@@ -23,7 +23,7 @@ const templatePhases = 4
 type unitModel struct {
 	info   UnitInfo
 	pl     placement
-	rs     *neuron.Sources    // the cell resampled on the template grid
+	rs     *neuron.Sources    // the cell resampled on the template grid; nil once projected
 	tMs    float64            // trough time in the library cell's window, ms
 	ref    sparseTemplate     // template at the t=0 position, trough on a sample
 	grid   [][]sparseTemplate // [phase][drift position]
@@ -86,6 +86,7 @@ func (s *simState) buildUnit(u int, picker cellPicker) (unitModel, error) {
 	if err := s.unitTemplates(&m); err != nil {
 		return unitModel{}, err
 	}
+	m.rs = nil // the fine-grid currents are large and no longer needed
 	m.info.PeakChannel, m.info.PeakUV = peakOf(m.ref)
 	m.info.SNR = m.info.PeakUV / s.cfg.NoiseUV
 	m.fire = drawFiring(newRand(s.cfg.Seed, tagTrain, uint64(u)), m.info.Class)

@@ -40,7 +40,7 @@ func parseSimFlags(args []string) (*simFlags, error) {
 	f := &simFlags{dur: 60}
 	fs.StringVar(&f.probe, "probe", "", "tetrode, poly32, neuropixels1 or a probeinterface JSON")
 	fs.IntVar(&f.units, "units", 20,
-		"cells near the probe (with --count: the mean; --report alone: default 100)")
+		"cells near the probe (with --count: the mean; --report alone: a quarter of what fits)")
 	fs.Var(&f.dur, "duration", "recording length: seconds or a duration like 60s or 10m")
 	fs.Float64Var(&f.noise, "noise-uv", sim.DefaultNoiseUV, "noise RMS, uV")
 	fs.Int64Var(&f.seed, "seed", 1, "random seed; the same flags give the same recording")
@@ -86,6 +86,8 @@ func (f *simFlags) check() error {
 		return fmt.Errorf("--count %d must not be negative", f.count)
 	case f.count > 0 && f.out == "":
 		return errors.New("--count needs --out")
+	case f.count > 0 && f.report != "":
+		return errors.New("--report works on one recording, not with --count")
 	case f.count > 10000:
 		return fmt.Errorf("--count %d is more than 10000", f.count)
 	}

@@ -54,7 +54,8 @@ func (c ExtractConfig) withDefaults() ExtractConfig {
 // score detection (recall needs every truth spike, found or not).
 type RecordingSet struct {
 	Name      string
-	Probe     string // probe name
+	Probe     string  // probe name
+	RateHz    float64 // sample rate, Hz
 	Examples  []Example
 	NumTruth  int     // truth spikes in the recording
 	Found     int     // truth spikes matched by at least one candidate
@@ -80,8 +81,9 @@ func Extract(rec *sim.Recording, cfg ExtractConfig, unitBase int) (*RecordingSet
 		return nil, fmt.Errorf("extract: candidates: %w", err)
 	}
 	cands = subsample(cands, cfg.MaxExamples, cfg.SampleSeed)
-	rs := &RecordingSet{Probe: rec.Probe.Name, NoiseUV: rec.Config.NoiseUV,
-		Units: len(rec.Units), unitBase: unitBase,
+	rs := &RecordingSet{Probe: rec.Probe.Name, RateHz: rec.SampleRateHz,
+		NoiseUV: rec.Config.NoiseUV,
+		Units:   len(rec.Units), unitBase: unitBase,
 		DurationS: float64(rec.NumSamples) / rec.SampleRateHz}
 	lagS := estimateLag(rec, cands)
 	rs.LagMs = 1000 * float64(lagS) / rec.SampleRateHz

@@ -63,12 +63,12 @@ type EmbedRow struct {
 type EvalResult struct {
 	Detect []DetectRow
 	Embed  []EmbedRow
-	Probes []ProbeRow
+	Groups []GroupRow // per probe, then per sample rate
 }
 
-// ProbeRow gathers one probe's recordings over all noise levels.
-type ProbeRow struct {
-	Probe  string
+// GroupRow gathers the recordings of one probe or one sample rate over all noise levels.
+type GroupRow struct {
+	Group  string // e.g. "tetrode" or "30 kHz"
 	Detect DetectRow
 	Embed  EmbedRow
 }
@@ -86,7 +86,7 @@ func Evaluate(ctx context.Context, cfg EvalConfig) (*EvalResult, error) {
 		Progress: cfg.Progress}
 	c.withDefaults()
 	res := &EvalResult{}
-	byProbe := map[string][]*RecordingSet{}
+	var all []*RecordingSet
 	for i, noise := range EvalNoiseUV {
 		sets, err := Collect(ctx, c, cfg.PerNoise, cfg.Seed+int64(100*i), []float64{noise},
 			0)
@@ -95,22 +95,40 @@ func Evaluate(ctx context.Context, cfg EvalConfig) (*EvalResult, error) {
 		}
 		res.Detect = append(res.Detect, evalDetect(cfg.Detector, sets, noise))
 		res.Embed = append(res.Embed, evalEmbed(cfg, sets, noise))
-		for _, rs := range sets {
-			byProbe[rs.Probe] = append(byProbe[rs.Probe], rs)
-		}
+		all = append(all, sets...)
 	}
-	for _, name := range ProbeNames {
-		if sets := byProbe[name]; len(sets) > 0 {
-			res.Probes = append(res.Probes, ProbeRow{Probe: name,
-				Detect: evalDetect(cfg.Detector, sets, 0), Embed: evalEmbed(cfg, sets, 0)})
-		}
-	}
+	res.Groups = groupRows(cfg, all)
 	if cfg.FigurePath != "" {
 		if err := plotPR(res.Detect, cfg.FigurePath); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
+}
+
+// groupRows scores the recordings of each probe and of each sample rate together.
+func groupRows(cfg EvalConfig, all []*RecordingSet) []GroupRow {
+	var keys []string
+	groups := map[string][]*RecordingSet{}
+	for _, name := range ProbeNames {
+		keys = append(keys, name)
+	}
+	for _, r := range TrainRatesHz {
+		keys = append(keys, fmt.Sprintf("%.0f kHz", r/1000))
+	}
+	for _, rs := range all {
+		groups[rs.Probe] = append(groups[rs.Probe], rs)
+		k := fmt.Sprintf("%.0f kHz", rs.RateHz/1000)
+		groups[k] = append(groups[k], rs)
+	}
+	var rows []GroupRow
+	for _, k := range keys {
+		if sets := groups[k]; len(sets) > 0 {
+			rows = append(rows, GroupRow{Group: k, Detect: evalDetect(cfg.Detector, sets, 0),
+				Embed: evalEmbed(cfg, sets, 0)})
+		}
+	}
+	return rows
 }
 
 // curve is a precision-recall curve swept over score thresholds, highest first.
@@ -242,13 +260,14 @@ func (r *EvalResult) WriteMarkdown(w io.Writer) {
 		fmt.Fprintf(w, "| %.0f | %d | %.3f | %.3f | %.3f | %.3f |\n", e.NoiseUV, e.Spikes,
 			e.EmbPurity, e.PCAPurity, e.EmbClusterAcc, e.PCAClusterAcc)
 	}
-	fmt.Fprintf(w, "\nPer probe, all noise levels together.\n\n| probe | truth spikes |"+
+	fmt.Fprintf(w, "\nPer probe and per sample rate, all noise levels together.\n\n"+
+		"| recordings | truth spikes |"+
 		" threshold %d SD | detector at equal FP/s | embedder NN purity | PCA NN purity |\n"+
 		"|---|---|---|---|---|---|\n", baselineSD)
-	for _, p := range r.Probes {
-		d, e := p.Detect, p.Embed
+	for _, g := range r.Groups {
+		d, e := g.Detect, g.Embed
 		fmt.Fprintf(w, "| %s | %d | %.3f / %.3f / %.2f | %.3f / %.3f / %.2f | %.3f | %.3f |\n",
-			p.Probe, d.Truth, d.BaseRecall, d.BasePrec, d.BaseFPPerS, d.DetRecall, d.DetPrec,
+			g.Group, d.Truth, d.BaseRecall, d.BasePrec, d.BaseFPPerS, d.DetRecall, d.DetPrec,
 			d.DetFPPerS, e.EmbPurity, e.PCAPurity)
 	}
 }

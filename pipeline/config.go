@@ -11,26 +11,42 @@ var ErrBadConfig = errors.New("bad pipeline config")
 
 // PreprocessConfig sets the causal preprocessing. Zero values take the defaults in brackets.
 type PreprocessConfig struct {
-	LowHz     float64 `json:"low_hz"`    // high-pass corner, Hz [300]
-	HighHz    float64 `json:"high_hz"`   // low-pass corner, Hz [6000, capped at 0.4 x the sample rate]
-	Reference string  `json:"reference"` // "median", "mean" or "none" ["median"; "none" below 8 channels]
+	// LowHz is the high-pass corner, Hz [300].
+	LowHz float64 `json:"low_hz"`
+	// HighHz is the low-pass corner, Hz [6000, capped at 0.4 x the sample rate].
+	HighHz float64 `json:"high_hz"`
+	// Reference is "median", "mean" or "none" ["median"; "none" below 8 channels].
+	Reference string `json:"reference"`
 }
 
 // DetectConfig sets candidate detection. Zero values take the defaults in brackets.
 type DetectConfig struct {
-	ThresholdSD  float64 `json:"threshold_sd"`   // trough must fall below -ThresholdSD x noise [5]
-	DedupMs      float64 `json:"dedup_ms"`       // a trough must be the deepest within +-DedupMs on nearby channels [0.4]
-	RadiusUm     float64 `json:"radius_um"`      // channels this close compete in deduplication [50]
-	NoiseWindowS float64 `json:"noise_window_s"` // time constant of the running noise estimate, s [2]
-	WarmupMs     float64 `json:"warmup_ms"`      // no detection this long after the start or a gap, ms [50]
+	// ThresholdSD: a trough must fall below -ThresholdSD x noise [5; 4 under a learned
+	// detector, as its checkpoint says].
+	ThresholdSD float64 `json:"threshold_sd"`
+	// DedupMs: a trough must be the deepest within +-DedupMs on nearby channels [0.4].
+	DedupMs float64 `json:"dedup_ms"`
+	// RadiusUm: channels this close compete in deduplication [50].
+	RadiusUm float64 `json:"radius_um"`
+	// NoiseWindowS is the time constant of the running noise estimate, s [2].
+	NoiseWindowS float64 `json:"noise_window_s"`
+	// WarmupMs: no detection this long after the start or a gap, while the noise level is
+	// first estimated [50].
+	WarmupMs float64 `json:"warmup_ms"`
 }
 
-// SnippetConfig sets the snippet window and neighbourhood. Zero values take the defaults.
+// SnippetConfig sets the snippet window and neighbourhood. Zero values take the defaults in
+// brackets.
 type SnippetConfig struct {
-	PreMs       float64 `json:"pre_ms"`       // signal kept before the trough, ms [1.0]
-	PostMs      float64 `json:"post_ms"`      // signal kept after the trough, ms [1.0]
-	RadiusUm    float64 `json:"radius_um"`    // neighbourhood radius around the peak channel, um [60]
-	MaxChannels int     `json:"max_channels"` // neighbourhood size limit [12]
+	// PreMs is the signal kept before the trough, ms [1.0].
+	PreMs float64 `json:"pre_ms"`
+	// PostMs is the signal kept after the trough, ms [1.0]; a spike is reported once this
+	// much signal has arrived after its trough.
+	PostMs float64 `json:"post_ms"`
+	// RadiusUm is the neighbourhood radius around the peak channel, um [60].
+	RadiusUm float64 `json:"radius_um"`
+	// MaxChannels limits the neighbourhood size [12].
+	MaxChannels int `json:"max_channels"`
 }
 
 func (c PreprocessConfig) withDefaults(channels int, rateHz float64) (PreprocessConfig, error) {

@@ -22,7 +22,8 @@ func synthRecording(p *probe.Probe, rateHz, durS, noiseUV, ampUV float64,
 	}
 	var truth []int64
 	widthS := 0.15e-3 * rateHz
-	for t := int(0.1 * rateHz); t < n-int(0.01*rateHz); t += int((5 + 4*rng.Float64()) * 1e-3 * rateHz) {
+	gapS := func() float64 { return (5 + 4*rng.Float64()) * 1e-3 }
+	for t := int(0.1 * rateHz); t < n-int(0.01*rateHz); t += int(gapS() * rateHz) {
 		ch := rng.IntN(nch)
 		truth = append(truth, int64(t))
 		for k := -int(4 * widthS); k <= int(4*widthS); k++ {

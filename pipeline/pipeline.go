@@ -15,15 +15,19 @@ import (
 	"github.com/spikestream/spikestream/stream"
 )
 
-// Config sets a live pipeline. Zero values take documented defaults.
+// Config sets a live pipeline. Zero values take the defaults in brackets.
 type Config struct {
-	Preprocess     PreprocessConfig `json:"preprocess"`
-	Detect         DetectConfig     `json:"detect"`
-	Snippet        SnippetConfig    `json:"snippet"`
-	ScoreThreshold float32          `json:"score_threshold"` // candidates scoring below this are rejected [0.5]
-	QueueLen       int              `json:"queue_len"`       // capacity of each spike queue between stages [1024]
-	RingMs         float64          `json:"ring_ms"`         // look-back held in the sample ring, ms [500]
-	ChunkMs        float64          `json:"chunk_ms"`        // frames longer than this are processed in chunks, ms [5]
+	Preprocess PreprocessConfig `json:"preprocess"`
+	Detect     DetectConfig     `json:"detect"`
+	Snippet    SnippetConfig    `json:"snippet"`
+	// ScoreThreshold: candidates scoring below it are rejected [0.5].
+	ScoreThreshold float32 `json:"score_threshold"`
+	// QueueLen is the capacity of each spike queue between stages [1024].
+	QueueLen int `json:"queue_len"`
+	// RingMs is the look-back held in the sample ring, ms [500].
+	RingMs float64 `json:"ring_ms"`
+	// ChunkMs: frames longer than this are processed in chunks, ms [5].
+	ChunkMs float64 `json:"chunk_ms"`
 }
 
 // Output receives the pipeline's spike events. Spikes is called from the publish stage's

@@ -39,7 +39,8 @@ func New(channels, minSamples int) (*Ring, error) {
 	for capacity < int64(minSamples) {
 		capacity <<= 1
 	}
-	return &Ring{channels: channels, mask: capacity - 1, data: make([]float32, int64(channels)*capacity)}, nil
+	data := make([]float32, int64(channels)*capacity)
+	return &Ring{channels: channels, mask: capacity - 1, data: data}, nil
 }
 
 // Channels returns the number of channels.

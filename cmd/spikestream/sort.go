@@ -31,7 +31,8 @@ func runSort(args []string) error {
 		"--probe probe.json --out DIR")
 	var f sortFlags
 	fs.StringVar(&f.stream, "stream", "", "live mode: stream name to sort")
-	fs.StringVar(&f.probe, "probe", "", "probe: tetrode, poly32, neuropixels1 or a probeinterface JSON")
+	fs.StringVar(&f.probe, "probe", "",
+		"probe: tetrode, poly32, neuropixels1 or a probeinterface JSON")
 	fs.StringVar(&f.url, "nats", "", "NATS server URL (default: an embedded server on --listen)")
 	fs.IntVar(&f.listen, "listen", 4222, "embedded server port in live mode without --nats")
 	fs.StringVar(&f.input, "input", "", "file mode: raw int16 interleaved recording")

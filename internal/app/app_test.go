@@ -115,15 +115,20 @@ func TestSortFileRejectsBadInput(t *testing.T) {
 	if err := os.WriteFile(odd, make([]byte, 4*2*100+3), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	tet := probe.Tetrode()
 	cases := map[string]RawInput{
-		"truncated":        {Path: odd, Channels: 4, SampleRateHz: 30000, UVPerBit: 0.195, Probe: probe.Tetrode()},
-		"channel mismatch": {Path: odd, Channels: 8, SampleRateHz: 30000, UVPerBit: 0.195, Probe: probe.Tetrode()},
-		"missing file":     {Path: filepath.Join(dir, "none"), Channels: 4, SampleRateHz: 30000, UVPerBit: 1, Probe: probe.Tetrode()},
-		"rate":             {Path: odd, Channels: 4, SampleRateHz: 5000, UVPerBit: 1, Probe: probe.Tetrode()},
-		"uv per bit":       {Path: odd, Channels: 4, SampleRateHz: 30000, UVPerBit: -1, Probe: probe.Tetrode()},
+		"truncated": {Path: odd, Channels: 4, SampleRateHz: 30000, UVPerBit: 0.195,
+			Probe: tet},
+		"channel mismatch": {Path: odd, Channels: 8, SampleRateHz: 30000, UVPerBit: 0.195,
+			Probe: tet},
+		"missing file": {Path: filepath.Join(dir, "none"), Channels: 4, SampleRateHz: 30000,
+			UVPerBit: 1, Probe: tet},
+		"rate":       {Path: odd, Channels: 4, SampleRateHz: 5000, UVPerBit: 1, Probe: tet},
+		"uv per bit": {Path: odd, Channels: 4, SampleRateHz: 30000, UVPerBit: -1, Probe: tet},
 	}
 	for name, in := range cases {
-		_, err := SortFile(context.Background(), FileOptions{Input: in, OutDir: dir, Method: Baseline})
+		_, err := SortFile(context.Background(), FileOptions{Input: in, OutDir: dir,
+			Method: Baseline})
 		if !errors.Is(err, ErrBadInput) {
 			t.Errorf("%s: %v, want ErrBadInput", name, err)
 		}

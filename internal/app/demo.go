@@ -113,7 +113,8 @@ func (p *eventPrinter) unit(e stream.UnitEvent) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintf(p.w, "* unit %d %s at t=%.2fs: ch %d, %.0f uV, (%.0f, %.0f) um", e.UnitID,
-		unitKindNames[e.Kind], float64(e.SampleIndex)/p.rateHz, e.PeakChannel, e.AmplitudeUV, e.XUm, e.YUm)
+		unitKindNames[e.Kind], float64(e.SampleIndex)/p.rateHz, e.PeakChannel, e.AmplitudeUV,
+		e.XUm, e.YUm)
 	if len(e.Related) > 0 {
 		fmt.Fprintf(p.w, ", with unit %d", e.Related[0])
 	}

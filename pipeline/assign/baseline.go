@@ -11,11 +11,16 @@ import (
 // brackets.
 type BaselineConfig struct {
 	// RadiusEmb is the Euclidean distance in embedding space beyond which a spike founds a
-	// new unit instead of joining the nearest centroid [1]. It must suit the embedder's scale.
+	// new unit instead of joining the nearest centroid [3 sqrt(Dim), for embeddings in noise
+	// units]. It must suit the embedder's scale.
 	RadiusEmb float64
 	// MaxUnits caps the units; once reached, every spike joins its nearest centroid [4096].
 	MaxUnits int
 }
+
+// radiusPerSqrtDim sets the default RadiusEmb: this many times the square root of the
+// embedding dimension (for the PCA baseline embedder, whose scores are in noise units).
+const radiusPerSqrtDim = 3
 
 // NearestCentroid is the baseline assigner: the leader algorithm. Each spike joins the unit
 // with the nearest centroid in embedding space when that is within RadiusEmb (the centroid
@@ -37,7 +42,7 @@ type NearestCentroid struct {
 // UnitCreated for each new unit. Non-positive config values take their defaults.
 func NewNearestCentroid(cfg BaselineConfig, sink pipeline.UnitSink) *NearestCentroid {
 	if !(cfg.RadiusEmb > 0) || math.IsInf(cfg.RadiusEmb, 0) {
-		cfg.RadiusEmb = 1
+		cfg.RadiusEmb = 0 // set from the dimension by the first spike
 	}
 	if cfg.MaxUnits <= 0 {
 		cfg.MaxUnits = 4096
@@ -51,6 +56,9 @@ func (nc *NearestCentroid) Assign(sp *pipeline.Spike) {
 	sp.Unit = 0
 	if nc.dim == 0 {
 		nc.dim = len(sp.Embedding)
+		if nc.cfg.RadiusEmb == 0 {
+			nc.cfg.RadiusEmb = radiusPerSqrtDim * math.Sqrt(float64(nc.dim))
+		}
 	}
 	if len(sp.Embedding) != nc.dim || nc.dim == 0 {
 		return

@@ -42,7 +42,8 @@ func TestNearestCentroidRadiusAndDim(t *testing.T) {
 		{"far founds", 1, [][]float32{{0, 0}, {3, 0}, {0, 3}, {3.1, 0}},
 			[]uint32{1, 2, 3, 2}},
 		{"wrong dim is 0", 1, [][]float32{{0, 0}, {0, 0, 0}}, []uint32{1, 0}},
-		{"default radius 1", 0, [][]float32{{0, 0}, {0.9, 0}, {2, 0}}, []uint32{1, 1, 2}},
+		{"default radius 3 sqrt(dim)", 0, [][]float32{{0, 0}, {4, 0}, {6.5, 0}},
+			[]uint32{1, 1, 2}},
 	}
 	for _, tc := range tests {
 		nc := NewNearestCentroid(BaselineConfig{RadiusEmb: tc.radius}, nil)

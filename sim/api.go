@@ -4,6 +4,22 @@
 //
 // Generate is the entry point; Recording.WriteDir and ReadDir move recordings to and from
 // disk in formats that Kilosort, phy and SpikeInterface users already read.
+//
+// The model, every constant in physical units so that any rate from 10 to 50 kHz works:
+//   - cells come from the cached library of sim/library (simulated once as transmembrane
+//     currents) and are projected onto the probe with the line-source formula of
+//     sim/neuron, low-passed like the amplifier (7.5 kHz one-pole) and resampled around
+//     the trough in four sub-sample phases (place.go, template.go, units.go);
+//   - units sit 8-60 um from the contact plane, are redrawn until their trough is 35-450
+//     uV, and fire as gamma renewal processes after a refractory period with log-normal
+//     rates, bursts with decaying amplitude, per-spike jitter, a slow amplitude
+//     modulation and forced near-coincidences between neighbours (firing.go);
+//   - drift is a slow ramp with wobble, optional jumps and a depth gradient; templates are
+//     projected every 4 um along each unit's path and interpolated (drift.go, lowrank.go);
+//   - noise is a 1/f-like, spatially correlated block with far background cells, read at
+//     random offsets with cross-fades, and scaled to NoiseUV RMS (noise.go, background.go);
+//   - synthesis adds spikes into int16 chunks on all CPUs, saturating and counting clips
+//     (synth.go). The output depends only on the Config, not on the number of CPUs.
 package sim
 
 import (

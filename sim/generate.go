@@ -85,6 +85,9 @@ func generate(ctx context.Context, cfg Config, lib []*neuron.Sources,
 	if len(lib) == 0 {
 		return nil, fmt.Errorf("generate: %w: empty cell library", ErrBadConfig)
 	}
+	if err := checkClassMix(cfg.ClassMix, lib); err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
 	s := &simState{cfg: cfg, lib: lib, contacts: contacts3D(cfg.Probe),
 		nSamples: int(math.Round(cfg.DurationS * cfg.SampleRateHz))}
 	s.pre, s.ts = templateGeometry(cfg.SampleRateHz)
@@ -105,6 +108,28 @@ func generate(ctx context.Context, cfg Config, lib []*neuron.Sources,
 		return nil, fmt.Errorf("generate: %w", err)
 	}
 	return s.recording(units, truth, samples, clipped), nil
+}
+
+// checkClassMix reports an error when a class mix gives no weight to any library class.
+func checkClassMix(mix map[string]float64, lib []*neuron.Sources) error {
+	if mix == nil {
+		return nil
+	}
+	for _, c := range lib {
+		if mix[c.Class] > 0 {
+			return nil
+		}
+	}
+	have := map[string]bool{}
+	var names []string
+	for _, c := range lib {
+		if !have[c.Class] {
+			have[c.Class] = true
+			names = append(names, c.Class)
+		}
+	}
+	return fmt.Errorf("%w: class mix weighs none of the library classes %v", ErrBadConfig,
+		names)
 }
 
 // trains draws every unit's spike train and then the forced coincidences between

@@ -210,3 +210,12 @@ func TestGenerateIndependentOfWorkers(t *testing.T) {
 		t.Fatal("the output depends on the number of workers")
 	}
 }
+
+func TestClassMixUnknown(t *testing.T) {
+	cfg := withDefaults(Config{Probe: probe.Tetrode(), Units: 2, DurationS: 0.1,
+		ClassMix: map[string]float64{"granule": 1}})
+	_, err := generate(context.Background(), cfg, fixtureLibrary(), nil)
+	if !errors.Is(err, ErrBadConfig) {
+		t.Fatalf("got %v, want ErrBadConfig", err)
+	}
+}

@@ -57,6 +57,9 @@ type EmbedRow struct {
 	Spikes                   int
 	EmbPurity, EmbClusterAcc float64
 	PCAPurity, PCAClusterAcc float64
+	// Median spike-to-own-centroid and centroid-to-nearest-other-centroid distances.
+	EmbWithin, EmbBetween float64
+	PCAWithin, PCABetween float64
 }
 
 // EvalResult is the outcome of Evaluate.
@@ -234,10 +237,16 @@ func evalEmbed(cfg EvalConfig, sets []*RecordingSet, noise float64) EmbedRow {
 		row.Spikes += len(emb[i].x)
 		row.EmbPurity += nnPurity(emb[i]) / float64(len(emb))
 		row.EmbClusterAcc += clusterAccuracy(emb[i], uint64(i)) / float64(len(emb))
+		w, b := spread(emb[i])
+		row.EmbWithin += w / float64(len(emb))
+		row.EmbBetween += b / float64(len(emb))
 	}
 	for i := range pca {
 		row.PCAPurity += nnPurity(pca[i]) / float64(len(pca))
 		row.PCAClusterAcc += clusterAccuracy(pca[i], uint64(i)) / float64(len(pca))
+		w, b := spread(pca[i])
+		row.PCAWithin += w / float64(len(pca))
+		row.PCABetween += b / float64(len(pca))
 	}
 	return row
 }
@@ -255,10 +264,13 @@ func (r *EvalResult) WriteMarkdown(w io.Writer) {
 			d.LiveRecall, d.LivePrec, d.LiveFPPerS, d.OwnRecall, d.OwnPrec, d.OwnFPPerS)
 	}
 	fmt.Fprintf(w, "\n| noise uV | spikes | embedder NN purity | PCA NN purity |"+
-		" embedder k-means acc | PCA k-means acc |\n|---|---|---|---|---|---|\n")
+		" embedder k-means acc | PCA k-means acc | embedder within / between |"+
+		" PCA within / between |\n|---|---|---|---|---|---|---|---|\n")
 	for _, e := range r.Embed {
-		fmt.Fprintf(w, "| %.0f | %d | %.3f | %.3f | %.3f | %.3f |\n", e.NoiseUV, e.Spikes,
-			e.EmbPurity, e.PCAPurity, e.EmbClusterAcc, e.PCAClusterAcc)
+		fmt.Fprintf(w, "| %.0f | %d | %.3f | %.3f | %.3f | %.3f | %.3f / %.3f |"+
+			" %.2f / %.2f |\n", e.NoiseUV, e.Spikes, e.EmbPurity, e.PCAPurity,
+			e.EmbClusterAcc, e.PCAClusterAcc, e.EmbWithin, e.EmbBetween, e.PCAWithin,
+			e.PCABetween)
 	}
 	fmt.Fprintf(w, "\nPer probe and per sample rate, all noise levels together.\n\n"+
 		"| recordings | truth spikes |"+

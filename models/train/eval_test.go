@@ -55,3 +55,12 @@ func TestClusterAccuracyAndPurity(t *testing.T) {
 		t.Errorf("accuracy with two mislabelled spikes %g, want 58/60", a)
 	}
 }
+
+func TestSpread(t *testing.T) {
+	e := embedded{x: [][]float32{{0, 1}, {0, -1}, {10, 1}, {10, -1}},
+		unit: []int{1, 1, 2, 2}}
+	w, b := spread(e)
+	if w != 1 || b != 10 {
+		t.Fatalf("within %g between %g, want 1 and 10", w, b)
+	}
+}

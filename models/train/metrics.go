@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/spikestream/spikestream/models"
 )
@@ -221,4 +222,61 @@ func recentre(x [][]float32, lab []int, cent [][]float32, dim int) {
 			cent[c][j] /= float32(n)
 		}
 	}
+}
+
+// spread returns the median distance of a spike to its own unit's centroid and the median
+// distance from each unit's centroid to the nearest other unit's centroid: the scale an
+// assigner's radius must fit between.
+func spread(e embedded) (within, between float64) {
+	cent, ids := centroids(e)
+	var din []float64
+	for i, v := range e.x {
+		din = append(din, math.Sqrt(float64(sqDist(v, cent[ids[e.unit[i]]]))))
+	}
+	var dout []float64
+	for a := range cent {
+		best := math.Inf(1)
+		for b := range cent {
+			if a != b {
+				best = math.Min(best, math.Sqrt(float64(sqDist(cent[a], cent[b]))))
+			}
+		}
+		if !math.IsInf(best, 1) {
+			dout = append(dout, best)
+		}
+	}
+	return median(din), median(dout)
+}
+
+// centroids returns each unit's mean vector and the unit-to-row index.
+func centroids(e embedded) ([][]float32, map[int]int) {
+	ids := map[int]int{}
+	var cent [][]float32
+	var n []int
+	for i, u := range e.unit {
+		k, ok := ids[u]
+		if !ok {
+			k = len(cent)
+			ids[u] = k
+			cent, n = append(cent, make([]float32, len(e.x[i]))), append(n, 0)
+		}
+		for j, v := range e.x[i] {
+			cent[k][j] += v
+		}
+		n[k]++
+	}
+	for k := range cent {
+		for j := range cent[k] {
+			cent[k][j] /= float32(n[k])
+		}
+	}
+	return cent, ids
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	sort.Float64s(v)
+	return v[len(v)/2]
 }

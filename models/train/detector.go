@@ -65,39 +65,46 @@ func TrainDetector(cfg FitConfig, train, val []*Example,
 		return nil, fmt.Errorf("train detector: %w", err)
 	}
 	defer tr.close()
+	return runDetectorFit(cfg, tr, train, val, x, y, mean, invStd, progress)
+}
+
+// runDetectorFit is the optimisation loop of TrainDetector.
+func runDetectorFit(cfg FitConfig, tr *trainer, train, val []*Example, x, y *G.Node,
+	mean, invStd []float32, progress io.Writer) (*DetectorResult, error) {
+	spec, n := DetectorSpec, DetectorSpec.Size()
 	aug := newAugmenter(cfg.Augment, cfg.Seed+1, nil)
-	xb := make([]float32, cfg.Batch*spec.Size())
-	yb := make([]float32, cfg.Batch)
+	xb, yb := make([]float32, cfg.Batch*n), make([]float32, cfg.Batch)
 	r := rand.New(rand.NewPCG(cfg.Seed, 3))
 	res := &DetectorResult{}
 	start := time.Now()
 	for step := 1; step <= cfg.Steps; step++ {
 		for i := 0; i < cfg.Batch; i++ {
 			ex := train[r.IntN(len(train))]
-			row := xb[i*spec.Size() : (i+1)*spec.Size()]
-			aug.fill(spec, ex, row)
-			standardise(row, mean, invStd)
+			aug.fill(spec, ex, xb[i*n:(i+1)*n])
+			standardise(xb[i*n:(i+1)*n], mean, invStd)
 			yb[i] = b2f(ex.Positive)
 		}
 		l, err := tr.step(map[*G.Node][]float32{x: xb, y: yb})
 		if err != nil {
 			return nil, fmt.Errorf("train detector: step %d: %w", step, err)
 		}
-		if step%max(1, cfg.Steps/cfg.Epochs) == 0 || step == cfg.Steps {
-			res.Net = net.export(mean, invStd)
-			res.Threshold, res.Metrics = validateDetector(res.Net, val)
-			res.Metrics["loss"] = l
-			fmt.Fprintf(progress, "detector step %5d/%d loss %.4f val auc %.4f p %.3f r %.3f"+
-				" f1 %.3f @%.2f (%.0fs)\n", step, cfg.Steps, l, res.Metrics["val_auc"],
-				res.Metrics["val_precision"], res.Metrics["val_recall"], res.Metrics["val_f1"],
-				res.Threshold, time.Since(start).Seconds())
+		if step%max(1, cfg.Steps/cfg.Epochs) != 0 && step != cfg.Steps {
+			continue
 		}
+		res.Net = tr.net.export(mean, invStd)
+		res.Threshold, res.Metrics = validateDetector(res.Net, val)
+		res.Metrics["loss"] = l
+		fmt.Fprintf(progress, "detector step %5d/%d loss %.4f val auc %.4f p %.3f r %.3f"+
+			" f1 %.3f @%.2f (%.0fs)\n", step, cfg.Steps, l, res.Metrics["val_auc"],
+			res.Metrics["val_precision"], res.Metrics["val_recall"], res.Metrics["val_f1"],
+			res.Threshold, time.Since(start).Seconds())
 	}
 	return res, nil
 }
 
 // bceLoss adds the mean logistic loss of logits net(x) against labels y, in the stable
-// form max(z,0) - z y + log(1 + exp(-|z|)).
+// form max(z,0) - z y + log(1 + exp(-|z|)). G.Must here and in infoNCE can only fire on a
+// shape mismatch, which the fixed shapes built in this package rule out.
 func bceLoss(net *gnet, x, y *G.Node) (*G.Node, error) {
 	z, err := net.apply(x)
 	if err != nil {

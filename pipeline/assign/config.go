@@ -22,7 +22,9 @@ type Config struct {
 	// spike's estimated position are candidates for it [100].
 	NeighbourRadiusUm float64
 	// GateSD sets each unit's acceptance gate at the running mean plus GateSD running
-	// standard deviations of its members' normalised distance [3].
+	// standard deviations of its members' normalised distance. Real embeddings have heavier
+	// tails than a Gaussian: 5 labelled more spikes correctly than 3 or 4 on simulated
+	// recordings through the live front end [5].
 	GateSD float64
 
 	// CentroidTauS is the time constant with which centroids follow drift [30].
@@ -91,7 +93,7 @@ func (c Config) withDefaults() Config {
 	}
 	def(&c.SampleRateHz, 30000)
 	def(&c.NeighbourRadiusUm, 100)
-	def(&c.GateSD, 3)
+	def(&c.GateSD, 5)
 	def(&c.CentroidTauS, 30)
 	def(&c.PositionTauS, 10)
 	def(&c.SpreadTauS, 60)

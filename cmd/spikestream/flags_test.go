@@ -29,6 +29,15 @@ func TestBadFlags(t *testing.T) {
 		{"demo", []string{"--duration", "soon"}, "duration"},
 		{"demo", []string{"stray"}, "unexpected argument"},
 		{"bench", []string{"--method", "nope"}, "method"},
+		{"sim", []string{"--probe", "tetrode", "--units", "4", "--duration", "-1",
+			"--out", "/tmp/x"}, "duration"},
+		{"sim", []string{"--probe", "nope", "--units", "4", "--duration", "1",
+			"--out", "/tmp/x"}, "probe"},
+		{"sim", []string{"--probe", "tetrode", "--units", "400", "--duration", "1",
+			"--out", "/tmp/x"}, "units"},
+		{"sim", []string{"--probe", "tetrode", "--units", "4", "--duration", "1",
+			"--rate-hz", "5000", "--out", "/tmp/x"}, "rate"},
+		{"eval", []string{"--sorted", "/nonexistent", "--truth", "/nonexistent"}, "nonexistent"},
 	}
 	for _, c := range cases {
 		cmd, ok := commands[c.cmd]

@@ -27,6 +27,8 @@ type FitConfig struct {
 	Seed      uint64
 	Epochs    int // progress reports (validation passes) over the run
 	Augment   Augment
+	// Temperature scales cosine similarities in the embedder's contrastive loss [0.1].
+	Temperature float64
 }
 
 // DetectorFit is the default detector training setting.

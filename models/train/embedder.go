@@ -26,8 +26,9 @@ var EmbedderFit = FitConfig{Hidden: []int{48, 32}, Steps: 5000, Batch: 48, Learn
 	Seed: 2, Epochs: 6, Augment: Augment{JitterSamples: 0.5, AmpLo: 0.8, AmpHi: 1.25,
 		NoiseFrac: 0.5, OverlapP: 0.2, OverlapMs: 0.8, DropP: 0.15}}
 
-// temperature scales cosine similarities in the contrastive loss.
-const temperature = 0.1
+// defaultTemperature scales cosine similarities in the contrastive loss when
+// FitConfig.Temperature is 0.
+const defaultTemperature = 0.1
 
 // unitPool groups positive examples by unit and units by recording.
 type unitPool struct {
@@ -107,7 +108,11 @@ func TrainEmbedder(cfg FitConfig, sets [][]*Example, val [][]*Example,
 	net := newGNet(g, append(append([]int{spec.Size()}, cfg.Hidden...), EmbedDim), cfg.Seed)
 	a := G.NewMatrix(g, tensor.Float32, G.WithShape(cfg.Batch, spec.Size()), G.WithName("a"))
 	b := G.NewMatrix(g, tensor.Float32, G.WithShape(cfg.Batch, spec.Size()), G.WithName("b"))
-	loss, err := infoNCE(net, a, b, cfg.Batch)
+	temp := cfg.Temperature
+	if temp == 0 {
+		temp = defaultTemperature
+	}
+	loss, err := infoNCE(net, a, b, cfg.Batch, temp)
 	if err != nil {
 		return nil, fmt.Errorf("train embedder: build graph: %w", err)
 	}
@@ -156,9 +161,10 @@ func runEmbedderFit(cfg FitConfig, tr *trainer, pool *unitPool, flat []*Example,
 	return res, nil
 }
 
-// infoNCE adds the symmetric InfoNCE loss of L2-normalised net(a) against net(b): row i of
-// a and row i of b are views of the same unit, every other pairing is a negative.
-func infoNCE(net *gnet, a, b *G.Node, batch int) (*G.Node, error) {
+// infoNCE adds the symmetric InfoNCE loss of L2-normalised net(a) against net(b) with
+// cosine similarities divided by temperature: row i of a and row i of b are views of the
+// same unit, every other pairing is a negative.
+func infoNCE(net *gnet, a, b *G.Node, batch int, temperature float64) (*G.Node, error) {
 	ea, err := net.apply(a)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spikestream/spikestream/internal/app"
 	"github.com/spikestream/spikestream/pipeline"
+	"github.com/spikestream/spikestream/probe"
 	"github.com/spikestream/spikestream/stream"
 )
 
@@ -61,12 +62,33 @@ func runSort(args []string) error {
 	return fmt.Errorf("give --stream NAME to sort a live stream or --input FILE to sort a file")
 }
 
-func sortFile(f sortFlags) error {
-	m, err := method(f.method)
-	if err != nil {
-		return err
+// sortSetup is what both modes take from the flags.
+type sortSetup struct {
+	method app.Method
+	probe  *probe.Probe
+	cfg    pipeline.Config
+	log    *zap.Logger
+}
+
+// setup checks the flags both modes share and builds the logger.
+func (f sortFlags) setup() (sortSetup, error) {
+	var s sortSetup
+	var err error
+	if s.method, err = method(f.method); err != nil {
+		return s, err
 	}
-	p, err := loadProbe(f.probe)
+	if s.probe, err = loadProbe(f.probe); err != nil {
+		return s, err
+	}
+	if s.cfg, err = pipelineConfig(f.config); err != nil {
+		return s, err
+	}
+	s.log, err = newLogger(f.logLevel)
+	return s, err
+}
+
+func sortFile(f sortFlags) error {
+	su, err := f.setup()
 	if err != nil {
 		return err
 	}
@@ -74,22 +96,14 @@ func sortFile(f sortFlags) error {
 		return fmt.Errorf("--out DIR is required with --input")
 	}
 	in := app.RawInput{Path: f.input, Channels: f.channels, SampleRateHz: f.rateHz,
-		UVPerBit: f.uvPerBit, Probe: p}
+		UVPerBit: f.uvPerBit, Probe: su.probe}
 	if _, err := in.Check(); err != nil {
-		return err
-	}
-	pcfg, err := pipelineConfig(f.config)
-	if err != nil {
-		return err
-	}
-	log, err := newLogger(f.logLevel)
-	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := app.SortFile(ctx, app.FileOptions{Input: in, OutDir: f.out, Method: m,
-		ModelPath: f.model, Pipeline: pcfg, Log: log})
+	res, err := app.SortFile(ctx, app.FileOptions{Input: in, OutDir: f.out, Method: su.method,
+		ModelPath: f.model, Pipeline: su.cfg, Log: su.log})
 	if err != nil {
 		return err
 	}
@@ -101,25 +115,14 @@ func sortFile(f sortFlags) error {
 }
 
 func sortLive(f sortFlags) error {
-	m, err := method(f.method)
-	if err != nil {
-		return err
-	}
-	p, err := loadProbe(f.probe)
+	su, err := f.setup()
 	if err != nil {
 		return err
 	}
 	if f.rateHz != 0 && (f.rateHz < 10000 || f.rateHz > 50000) {
 		return fmt.Errorf("--rate-hz %g outside 10000-50000", f.rateHz)
 	}
-	pcfg, err := pipelineConfig(f.config)
-	if err != nil {
-		return err
-	}
-	log, err := newLogger(f.logLevel)
-	if err != nil {
-		return err
-	}
+	log := su.log
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	conn, err := stream.Connect(ctx, stream.ConnOptions{URL: f.url, ListenPort: f.listen, Log: log})
@@ -137,8 +140,9 @@ func sortLive(f sortFlags) error {
 		log.Info("serving metrics", zap.String("component", "metrics"),
 			zap.String("url", "http://"+addr+"/metrics"))
 	}
-	srt, err := app.NewSorter(ctx, conn, app.SorterConfig{Stream: f.stream, Probe: p,
-		SampleRateHz: f.rateHz, Method: m, ModelPath: f.model, Pipeline: pcfg, Metrics: metrics,
+	srt, err := app.NewSorter(ctx, conn, app.SorterConfig{Stream: f.stream, Probe: su.probe,
+		SampleRateHz: f.rateHz, Method: su.method, ModelPath: f.model, Pipeline: su.cfg,
+		Metrics:    metrics,
 		Registry:   reg,
 		JSONMirror: f.json, Log: log})
 	if err != nil {
@@ -146,7 +150,7 @@ func sortLive(f sortFlags) error {
 	}
 	go stopOnSignals(srt, cancel, log)
 	log.Info("sorting", zap.String("component", "sort"), zap.String("stream", f.stream),
-		zap.String("nats", conn.URL()), zap.String("method", string(m)))
+		zap.String("nats", conn.URL()), zap.String("method", string(su.method)))
 	if err := srt.Run(ctx); err != nil {
 		return err
 	}

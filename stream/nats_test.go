@@ -226,8 +226,12 @@ func checkPacing(t *testing.T, pubs []Published, st ReplayStats) {
 			time.Duration(wantNs))
 	}
 	s := last.FirstSample + 5
-	if age := last.NowNs - last.AcquiredNs(s); age != int64(math.Round(24*1e9/30000.0)) {
+	// Samples are dated by the schedule: the frame's last sample at DueNs.
+	if age := last.DueNs - last.AcquiredNs(s); age != int64(math.Round(24*1e9/30000.0)) {
 		t.Fatalf("sample %d of frame %+v is %d ns old", s, last, age)
+	}
+	if last.DueNs > last.NowNs {
+		t.Fatalf("frame published before it was due: %+v", last)
 	}
 	if st.Elapsed < 55*time.Millisecond {
 		t.Fatalf("60 ms recording replayed in %v", st.Elapsed)

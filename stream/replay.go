@@ -45,16 +45,26 @@ type Published struct {
 	SampleRateHz float64 // of the stream
 	NowNs        int64   // NowNs() just after the publish call returned
 	UnixNs       int64   // wall clock at the same moment, ns since 1970
-	EndOfStream  bool
+	// DueNs is the NowNs time the schedule set for this frame at Speed > 0: when its last
+	// sample would have been acquired live. A late replayer publishes after DueNs. 0 at
+	// Speed 0.
+	DueNs       int64
+	EndOfStream bool
 }
 
 // AcquiredNs returns the NowNs time at which sample, one of this frame's, would have been
 // acquired by a live source at Speed 1: a live source sends a frame as soon as its last
-// sample is acquired, so that sample's time is NowNs and each earlier one is one sample
-// period older. Latency of an event about sample s is then eventNs - p.AcquiredNs(s).
+// sample is acquired, so that sample's time is the frame's due time (its publish time when
+// there is no schedule) and each earlier one is one sample period older. Latency of an
+// event about sample s is then eventNs - p.AcquiredNs(s). Dating by the schedule rather
+// than the publish time keeps a late replayer from making later events look early.
 func (p Published) AcquiredNs(sample int64) int64 {
 	last := p.FirstSample + int64(p.Samples) - 1
-	return p.NowNs - int64(math.Round(float64(last-sample)*1e9/p.SampleRateHz))
+	end := p.NowNs
+	if p.DueNs > 0 {
+		end = p.DueNs
+	}
+	return end - int64(math.Round(float64(last-sample)*1e9/p.SampleRateHz))
 }
 
 // ReplayStats summarises a replay.
@@ -104,6 +114,7 @@ type replayer struct {
 	f      Frame  // header fields of the frame being built
 	st     ReplayStats
 	t0     time.Time
+	dueNs  int64 // schedule of the frame being published, NowNs time; 0 when paced by acks
 	timer  *time.Timer
 	sample int64
 }
@@ -271,7 +282,7 @@ func (r *replayer) publish(body []byte) error {
 	if r.opt.OnPublish != nil {
 		r.opt.OnPublish(Published{Seq: r.f.Seq, FirstSample: r.f.FirstSample,
 			Samples: r.f.SamplesPerChannel, SampleRateHz: r.f.SampleRateHz, NowNs: NowNs(),
-			UnixNs: time.Now().UnixNano(), EndOfStream: r.f.EndOfStream})
+			UnixNs: time.Now().UnixNano(), DueNs: r.dueNs, EndOfStream: r.f.EndOfStream})
 	}
 	return nil
 }
@@ -283,6 +294,7 @@ func (r *replayer) pace(ctx context.Context, end int64) error {
 	}
 	offS := float64(end-r.opt.FirstSample) / r.opt.SampleRateHz / r.opt.Speed
 	due := r.t0.Add(time.Duration(offS * 1e9))
+	r.dueNs = int64(due.Sub(clockStart))
 	wait := time.Until(due)
 	if wait <= 0 {
 		r.st.MaxLateNs = max(r.st.MaxLateNs, -int64(wait))

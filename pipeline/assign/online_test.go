@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/spikestream/spikestream/probe"
+	"github.com/spikestream/spikestream/stream"
 )
 
 // staticUnits returns n well-separated units spread along a poly32 shank.
@@ -52,6 +53,35 @@ func TestStaticAccuracy(t *testing.T) {
 		}
 		if st.UnitsLive != len(units) {
 			t.Errorf("dim %d: %d live units, want %d", dim, st.UnitsLive, len(units))
+		}
+	}
+}
+
+func TestUpdatesAreRateLimited(t *testing.T) {
+	const dim, durS = 8, 60.0
+	units := staticUnits(51, 3, dim)
+	spikes := genStream(52, units, durS, dim)
+	cfg := Config{UpdateEveryS: 10}
+	_, rc := runSync(t, cfg, probe.Poly32(), spikes)
+	perUnit := map[uint32][]int64{}
+	for _, ev := range rc.kinds(stream.UnitUpdated) {
+		perUnit[ev.UnitID] = append(perUnit[ev.UnitID], ev.SampleIndex)
+		if ev.NumSpikes == 0 || ev.AmplitudeUV <= 0 {
+			t.Errorf("update %+v lacks a summary", ev)
+		}
+	}
+	if len(perUnit) != len(units) {
+		t.Fatalf("updates for %d units, want %d", len(perUnit), len(units))
+	}
+	for id, at := range perUnit {
+		if len(at) > int(durS/cfg.UpdateEveryS)+1 {
+			t.Errorf("unit %d: %d updates in %v s", id, len(at), durS)
+		}
+		for i := 1; i < len(at); i++ {
+			if gapS := float64(at[i]-at[i-1]) / synthRateHz; gapS < cfg.UpdateEveryS {
+				t.Errorf("unit %d: updates %.1f s apart, want >= %v s", id, gapS,
+					cfg.UpdateEveryS)
+			}
 		}
 	}
 }

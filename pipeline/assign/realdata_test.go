@@ -187,7 +187,12 @@ func report(t *testing.T, rec *sim.Recording, spikes []labelled, labels []uint32
 		}
 		count[[2]int{s.truth, int(labels[i])}]++
 	}
-	var sum float64
+	var sum, sumHigh float64
+	good, nHigh := 0, 0
+	defer func() {
+		t.Logf("%d of %d units with agreement >= 0.8; mean over %d units with SNR >= 8: %.3f",
+			good, len(rec.Units), nHigh, sumHigh/float64(max(nHigh, 1)))
+	}()
 	for u := range rec.Units {
 		bestA, bestL := 0.0, 0
 		for key, m := range count {
@@ -200,6 +205,16 @@ func report(t *testing.T, rec *sim.Recording, spikes []labelled, labels []uint32
 			}
 		}
 		sum += bestA
+		if bestA >= 0.8 {
+			good++
+		}
+		if rec.Units[u].SNR >= 8 {
+			nHigh++
+			sumHigh += bestA
+		}
+		if len(rec.Units) > 40 {
+			continue
+		}
 		t.Logf("%s", fmt.Sprintf("unit %2d snr %5.1f rate %4.1f detected %5d unassigned %4d "+
 			"(%4d after first label at %5.1f s) best %3d agreement %.3f", u, rec.Units[u].SNR,
 			rec.Units[u].RateHz, nDet[u], unassigned[u], late[u],

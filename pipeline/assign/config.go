@@ -121,7 +121,8 @@ func (c Config) validate() error {
 		{"GateSD", c.GateSD}, {"CentroidTauS", c.CentroidTauS},
 		{"PositionTauS", c.PositionTauS}, {"SpreadTauS", c.SpreadTauS},
 		{"PoolMaxAgeS", c.PoolMaxAgeS}, {"ClusterCellUm", c.ClusterCellUm},
-		{"MaxPosSDUm", c.MaxPosSDUm}, {"MaxSpreadRatio", c.MaxSpreadRatio}, {"ClusterEveryS", c.ClusterEveryS},
+		{"MaxPosSDUm", c.MaxPosSDUm}, {"MaxSpreadRatio", c.MaxSpreadRatio},
+		{"ClusterEveryS", c.ClusterEveryS},
 		{"SplitDPrime", c.SplitDPrime}, {"MergeDPrime", c.MergeDPrime},
 		{"RetireAfterS", c.RetireAfterS}, {"UpdateEveryS", c.UpdateEveryS},
 	}

@@ -38,22 +38,26 @@
 //
 // At the start there are no units: every spike is published as 0 and pooled. A unit exists
 // from the first pass after MinSpikes of its spikes are in the pool: with the defaults
-// (30 spikes, a pass every second of stream time) about 4 s for a 10 Hz unit and 7 s for a
-// 5 Hz unit. Its earlier spikes are relabelled through Backfill. Units firing so slowly that
+// (30 spikes, a pass every second of stream time) at best about 4 s for a 10 Hz unit and
+// 7 s for a 5 Hz unit; on a simulated 32-channel recording through the live front end the
+// first labels came 2-5 s in for 15-22 Hz units and 18-44 s in for 0.8-3 Hz units. Its
+// earlier spikes are relabelled through Backfill. Units firing so slowly that
 // MinSpikes spikes span more than PoolMaxAgeS (0.5 Hz with the defaults) are never founded.
 // While the pool overflows (spikes arriving faster than units claim them, e.g. in the first
 // seconds of a dense Neuropixels recording or under heavy background activity) the oldest
-// pooled spikes are lost and the slowest units wait longer. The first units are founded
-// before MaxSpreadRatio can apply, so a warm-up cluster may be a mixture of neighbours; the
-// split test separates it later.
-
+// pooled spikes are lost and the slowest units wait longer. In the first passes
+// MaxSpreadRatio can compare a cluster only with the other clusters of the same pass, so a
+// warm-up cluster may still be a mixture of neighbours; the split test separates it later. For an offline run, call ClusterNow after the last Assign
+// so that units founded by the final spikes are announced and backfilled.
+//
 // # Lifecycle
 //
 // Two nearby units whose models are not clearly separate are merged when their recent
 // members together show no split at MergeDPrime: the older (smaller) id survives and the
 // younger is announced by stream.UnitMerged with Related[0] the survivor. A unit whose
-// recent members split at SplitDPrime into two halves of MinSpikes each is split: the larger
-// half keeps the id, the other gets a new id announced by stream.UnitSplit with Related[0]
+// recent members split at SplitDPrime into two halves of MinSpikes each, by one two-means
+// bisection or by clustering them as the pool is clustered, is split: the larger half keeps
+// the id, the other gets a new id announced by stream.UnitSplit with Related[0]
 // the parent and Backfill the recent members that moved (published earlier under the
 // parent's id, not 0). A unit without members for RetireAfterS is retired
 // (stream.UnitRetired). Live units that gained members send stream.UnitUpdated at most once
@@ -64,8 +68,10 @@
 // Assign is called from one goroutine and holds the state mutex only for one match; it
 // never allocates. A pass holds the mutex while it snapshots the pool and while it applies
 // its decisions; the clustering runs without it. Stats.PassMaxLockUs reports the longest
-// hold in wall-clock time; it is largest in warm-up passes that found dozens of units. Run performs the passes in the caller's goroutine when Assign signals
-// that one is due; ClusterNow runs one pass at once. Events go to the sink from the goroutine
+// hold in wall-clock time; it is largest in warm-up passes that found dozens of units. Run
+// performs the passes in the caller's goroutine when Assign signals that one is due;
+// ClusterNow runs one pass at once. Lock order: passMu (one pass at a time) before mu (the
+// state). Events go to the sink from the goroutine
 // that runs the pass, never while the state mutex is held, so a spike can carry a new id
 // slightly before its UnitCreated arrives. With Config.Synchronous, Assign runs due passes
 // itself and results depend only on the input.

@@ -47,8 +47,9 @@
 // seconds of a dense Neuropixels recording or under heavy background activity) the oldest
 // pooled spikes are lost and the slowest units wait longer. In the first passes
 // MaxSpreadRatio can compare a cluster only with the other clusters of the same pass, so a
-// warm-up cluster may still be a mixture of neighbours; the split test separates it later. For an offline run, call ClusterNow after the last Assign
-// so that units founded by the final spikes are announced and backfilled.
+// warm-up cluster may still be a mixture of neighbours; the split test separates it later.
+// For an offline run, call ClusterNow after the last Assign so that units founded by the
+// final spikes are announced and backfilled.
 //
 // # Lifecycle
 //

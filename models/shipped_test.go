@@ -106,9 +106,17 @@ func BenchmarkShippedDetector(b *testing.B) {
 	}
 	s := spikeSnippet(12, 30000, 100)
 	b.ReportAllocs()
+	cpu0 := processCPUNs()
 	for b.Loop() {
 		d.Score(s)
 	}
+	reportCPU(b, cpu0)
+}
+
+// reportCPU adds the process CPU time per op since cpu0 as "cpu-ns/op": on a shared
+// machine it is steadier than wall time. Run with GOMAXPROCS=1 so that it counts one op.
+func reportCPU(b *testing.B, cpu0 int64) {
+	b.ReportMetric(float64(processCPUNs()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
 func BenchmarkShippedEmbedder(b *testing.B) {
@@ -119,7 +127,24 @@ func BenchmarkShippedEmbedder(b *testing.B) {
 	s := spikeSnippet(12, 30000, 100)
 	out := make([]float32, e.Dim())
 	b.ReportAllocs()
+	cpu0 := processCPUNs()
 	for b.Loop() {
 		e.Embed(s, out)
 	}
+	reportCPU(b, cpu0)
+}
+
+func BenchmarkShippedPCA(b *testing.B) {
+	p, err := DefaultPCA()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := spikeSnippet(12, 30000, 100)
+	out := make([]float32, p.Dim())
+	b.ReportAllocs()
+	cpu0 := processCPUNs()
+	for b.Loop() {
+		p.Embed(s, out)
+	}
+	reportCPU(b, cpu0)
 }

@@ -52,13 +52,18 @@ func (d *Detector) Header() Header { return d.hdr }
 // Threshold returns the score cut suggested by training (validation F1 optimum), in [0, 1].
 func (d *Detector) Threshold() float32 { return float32(d.hdr.Threshold) }
 
-// Score returns the probability in [0, 1] that s holds a real spike. A malformed snippet
-// scores 0. It does not allocate and must not be called concurrently on one instance.
+// Score returns the probability in [0, 1] that s holds a real spike. A malformed snippet,
+// or one whose samples are not finite, scores 0. It does not allocate and must not be
+// called concurrently on one instance.
 func (d *Detector) Score(s *pipeline.Snippet) float32 {
 	if !d.hdr.Input.Fill(s, 0, d.in) {
 		return 0
 	}
-	return sigmoid(d.net.Forward(d.in, &d.scratch)[0])
+	p := sigmoid(d.net.Forward(d.in, &d.scratch)[0])
+	if p != p { // NaN from non-finite samples
+		return 0
+	}
+	return p
 }
 
 // Logit returns the pre-sigmoid score of s; a malformed snippet gives -100.

@@ -51,8 +51,8 @@ func (e *Embedder) Header() Header { return e.hdr }
 // Dim returns the embedding length.
 func (e *Embedder) Dim() int { return e.net.OutSize() }
 
-// Embed writes the unit-length embedding of s to dst[:Dim()]. A malformed snippet gives
-// zeros. It is deterministic, does not allocate, and must not be called concurrently on
+// Embed writes the unit-length embedding of s to dst[:Dim()]. A malformed snippet, or one
+// whose samples are not finite, gives zeros. It is deterministic, does not allocate, and must not be called concurrently on
 // one instance.
 func (e *Embedder) Embed(s *pipeline.Snippet, dst []float32) {
 	dst = dst[:e.Dim()]
@@ -66,11 +66,14 @@ func (e *Embedder) Embed(s *pipeline.Snippet, dst []float32) {
 // Net returns the embedder's network (shared, read-only), for training and tests.
 func (e *Embedder) Net() *MLP { return e.net }
 
-// EmbedInput runs net on a filled input vector and writes the L2-normalised output to dst.
-// It does not allocate.
+// EmbedInput runs net on a filled input vector and writes the L2-normalised output to dst;
+// a non-finite result becomes zeros. It does not allocate.
 func EmbedInput(net *MLP, in []float32, s *Scratch, dst []float32) {
 	copy(dst, net.Forward(in, s))
 	l2Normalise(dst)
+	if !allFinite(dst) {
+		clear(dst)
+	}
 }
 
 var _ pipeline.Embedder = (*Embedder)(nil)

@@ -112,3 +112,38 @@ func BenchmarkPCAEmbed(b *testing.B) {
 		p.Embed(s, out)
 	}
 }
+
+// FuzzModelsOnOddSnippets feeds snippets with arbitrary samples, noise levels, offsets and
+// window positions to all three models: none may panic, scores stay in [0, 1] and
+// embeddings stay finite.
+func FuzzModelsOnOddSnippets(f *testing.F) {
+	f.Add(uint8(4), uint8(61), uint8(30), float32(-80), float32(8), float32(20), 30000.0)
+	f.Add(uint8(12), uint8(3), uint8(0), float32(math.NaN()), float32(0), float32(1e9), 1.0)
+	f.Add(uint8(1), uint8(2), uint8(1), float32(math.Inf(-1)), float32(-3), float32(0), 5e5)
+	d, _ := NewDetector(testDetectorCheckpoint(12))
+	e, _ := NewEmbedder(testEmbedderCheckpoint(12))
+	w := testEmbSpec.WaveSize()
+	spec := testEmbSpec
+	spec.Scale = ScaleNoise
+	p, _ := NewPCA(PCACheckpoint(Header{Input: spec}, make([]float32, w), make([]float32, 4*w)))
+	f.Fuzz(func(t *testing.T, nch, n, pre uint8, v, noise, dxy float32, rateHz float64) {
+		s := &pipeline.Snippet{Pre: int(pre), Len: int(n), SampleRateHz: rateHz,
+			Data: make([]float32, int(nch)*int(n))}
+		for k := 0; k < int(nch); k++ {
+			s.Channels = append(s.Channels, k)
+			s.DxUm, s.DyUm = append(s.DxUm, dxy), append(s.DyUm, -dxy)
+			s.NoiseUV = append(s.NoiseUV, noise)
+		}
+		for i := range s.Data {
+			s.Data[i] = v * float32(i%7-3)
+		}
+		if sc := d.Score(s); !(sc >= 0 && sc <= 1) {
+			t.Fatalf("score %g outside [0, 1]", sc)
+		}
+		for _, m := range []Model{e, p} {
+			if out := outputOf(m, s); !allFinite(out) {
+				t.Fatalf("%s output not finite: %v", m.Header().Kind, out)
+			}
+		}
+	})
+}

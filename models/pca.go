@@ -66,8 +66,8 @@ func (p *PCA) Header() Header { return p.hdr }
 // Dim returns the number of principal components.
 func (p *PCA) Dim() int { return p.dim }
 
-// Embed writes the Dim() principal-component scores of s to dst. A malformed snippet gives
-// zeros. It does not allocate and must not be called concurrently on one instance.
+// Embed writes the Dim() principal-component scores of s to dst. A malformed snippet, or
+// one whose samples are not finite, gives zeros. It does not allocate and must not be called concurrently on one instance.
 func (p *PCA) Embed(s *pipeline.Snippet, dst []float32) {
 	dst = dst[:p.dim]
 	if !p.hdr.Input.Fill(s, 0, p.in) {
@@ -75,6 +75,9 @@ func (p *PCA) Embed(s *pipeline.Snippet, dst []float32) {
 		return
 	}
 	p.Project(p.in, dst)
+	if !allFinite(dst) {
+		clear(dst)
+	}
 }
 
 // Project writes the component scores of a filled input vector x to dst. It centres x's

@@ -26,6 +26,9 @@ var EmbedderFit = FitConfig{Hidden: []int{48, 32}, Steps: 5000, Batch: 48, Learn
 	Seed: 2, Epochs: 6, Augment: Augment{JitterSamples: 0.5, AmpLo: 0.8, AmpHi: 1.25,
 		NoiseFrac: 0.5, OverlapP: 0.2, OverlapMs: 0.8, DropP: 0.15}}
 
+// minEmbedUnits is the fewest units the contrastive loss can learn anything from.
+const minEmbedUnits = 4
+
 // defaultTemperature scales cosine similarities in the contrastive loss when
 // FitConfig.Temperature is 0.
 const defaultTemperature = 0.1
@@ -89,14 +92,20 @@ type EmbedderResult struct {
 }
 
 // TrainEmbedder fits the embedder with a symmetric contrastive (InfoNCE) loss: two
-// augmented views of each of Batch units, every other unit in the batch a negative. sets
+// augmented views of each of Batch units (fewer when the data hold fewer units), every
+// other unit in the batch a negative. sets
 // hold each training recording's examples; val is scored by nearest-neighbour purity.
 func TrainEmbedder(cfg FitConfig, sets [][]*Example, val [][]*Example,
 	progress io.Writer) (*EmbedderResult, error) {
 	pool := newUnitPool(sets)
+	if len(pool.all) < minEmbedUnits {
+		return nil, fmt.Errorf("train embedder: %w: %d units with two spikes or more",
+			ErrNoData, len(pool.all))
+	}
 	if len(pool.all) < cfg.Batch {
-		return nil, fmt.Errorf("train embedder: %w: %d units, batch %d", ErrNoData,
-			len(pool.all), cfg.Batch)
+		fmt.Fprintf(progress, "embedder: only %d units; batch cut from %d\n", len(pool.all),
+			cfg.Batch)
+		cfg.Batch = len(pool.all)
 	}
 	spec := EmbedderSpec
 	var flat []*Example

@@ -32,8 +32,9 @@ func FitPCA(ex []*Example, maxN int, seed uint64) (mean, comps []float32, explai
 		}
 	}
 	n, w := min(maxN, len(pos)), spec.WaveSize()
-	if n < 2*w {
-		return nil, nil, 0, fmt.Errorf("fit pca: %w: %d spikes for %d inputs", ErrNoData, n, w)
+	if n < 4*PCADim {
+		return nil, nil, 0, fmt.Errorf("fit pca: %w: %d spikes for %d components", ErrNoData,
+			n, PCADim)
 	}
 	r := rand.New(rand.NewPCG(seed, 6))
 	x := mat.NewDense(n, w, nil)

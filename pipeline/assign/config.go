@@ -64,6 +64,11 @@ type Config struct {
 	// MergeDPrime: two nearby units merge when the union of their recent members would not
 	// be split at this separation; keep it below SplitDPrime for hysteresis [3.3].
 	MergeDPrime float64
+	// RefractoryMs: two units at the same place and amplitude whose spike trains almost
+	// never come this close to each other (at most a tenth of the coincidences independent
+	// trains would give, which must be at least 10) are one neuron and merge, whatever their
+	// embeddings; the same test vetoes splits [1.5].
+	RefractoryMs float64
 	// RecentSpikes is the number of recent members each unit keeps for split and merge
 	// tests [256].
 	RecentSpikes int
@@ -105,6 +110,7 @@ func (c Config) withDefaults() Config {
 	def(&c.ClusterEveryS, 1)
 	def(&c.SplitDPrime, 4)
 	def(&c.MergeDPrime, 3.3)
+	def(&c.RefractoryMs, 1.5)
 	defInt(&c.RecentSpikes, 256)
 	def(&c.RetireAfterS, 120)
 	def(&c.UpdateEveryS, 10)
@@ -124,6 +130,7 @@ func (c Config) validate() error {
 		{"MaxPosSDUm", c.MaxPosSDUm}, {"MaxSpreadRatio", c.MaxSpreadRatio},
 		{"ClusterEveryS", c.ClusterEveryS},
 		{"SplitDPrime", c.SplitDPrime}, {"MergeDPrime", c.MergeDPrime},
+		{"RefractoryMs", c.RefractoryMs},
 		{"RetireAfterS", c.RetireAfterS}, {"UpdateEveryS", c.UpdateEveryS},
 	}
 	for _, p := range pos {

@@ -34,8 +34,9 @@ func similar(a, b *model, dp float64) bool {
 	return e < dp && p < dp && amp < dp
 }
 
-// selectMerges queues every pair of nearby units whose models are not clearly separate, with
-// a copy of their recent members. Caller holds mu.
+// selectMerges queues every pair of nearby units whose models are not clearly separate, and
+// every pair at the same place and amplitude whatever their embeddings (for the refractory
+// test), with a copy of their recent members. Caller holds mu.
 func (o *Online) selectMerges() {
 	ps := &o.ps
 	ps.pairs = ps.pairs[:0]
@@ -43,25 +44,109 @@ func (o *Online) selectMerges() {
 	for i, a := range o.units {
 		for _, b := range o.units[i+1:] {
 			dx, dy := a.m.xUm-b.m.xUm, a.m.yUm-b.m.yUm
-			if dx*dx+dy*dy > r2 || !similar(&a.m, &b.m, o.cfg.SplitDPrime) {
+			if dx*dx+dy*dy > r2 {
+				continue
+			}
+			close := similar(&a.m, &b.m, o.cfg.SplitDPrime)
+			_, posDP, ampDP := modelSeparation(&a.m, &b.m)
+			colocated := posDP < o.cfg.MergeDPrime && ampDP < o.cfg.MergeDPrime
+			if !close && !colocated {
 				continue
 			}
 			pts := a.recent.appendTo(nil)
+			first := len(pts)
 			pts = b.recent.appendTo(pts)
 			lo, hi := min(a.id, b.id), max(a.id, b.id)
-			ps.pairs = append(ps.pairs, mergePair{a: lo, b: hi, pts: pts})
+			ps.pairs = append(ps.pairs, mergePair{a: lo, b: hi, pts: pts, first: first,
+				refractoryOnly: !close})
 		}
 	}
 }
 
 // testMerges decides each queued pair: merge when the union of their members shows no split
-// at MergeDPrime. Caller holds passMu only.
+// at MergeDPrime, or when the two spike trains share a refractory period (one neuron whose
+// embedding took two shapes, e.g. as drift moved its peak channel). Caller holds passMu only.
 func (o *Online) testMerges(dim int) {
+	refrS := o.cfg.RefractoryMs / 1e3
 	for i := range o.ps.pairs {
 		pr := &o.ps.pairs[i]
+		pr.refractory = sharedRefractory(pr.pts[:pr.first], pr.pts[pr.first:], refrS)
+		pr.accept = pr.refractory
+		if pr.accept || pr.refractoryOnly {
+			continue
+		}
 		_, _, split := o.ps.cl.sep.bestSplit(pr.pts, nil, dim, o.cfg.MergeDPrime)
 		pr.accept = !split
 	}
+}
+
+// Refractory test thresholds: the independent-train expectation of coincidences must be at
+// least minExpectedCoincidences, and the observed count at most maxCoincidenceRatio of it.
+// Many pairs are tested every pass, so a chance deficit must be rare: with these values
+// independent trains pass with probability under 1e-3 per test. The evidence grows with
+// the rates: two trains of RecentSpikes (256) spikes expect 0.77 coincidences per Hz of
+// their rate, so only units firing above about 13 Hz can be merged this way.
+const (
+	minExpectedCoincidences = 10
+	maxCoincidenceRatio     = 0.1
+)
+
+// sharedRefractory reports whether two spike trains almost never fire within refrS of each
+// other over the time both cover, compared with what independent trains at their rates
+// would: the sign that they are one neuron.
+func sharedRefractory(a, b []point, refrS float64) bool {
+	observed, expected := coincidences(a, b, refrS)
+	return expected >= minExpectedCoincidences &&
+		float64(observed) <= maxCoincidenceRatio*expected
+}
+
+// independent reports whether two spike trains come within refrS of each other at least
+// half as often as independent trains would, with enough spikes to tell.
+func independent(a, b []point, refrS float64) bool {
+	observed, expected := coincidences(a, b, refrS)
+	return expected >= minExpectedCoincidences && float64(observed) >= 0.5*expected
+}
+
+// coincidences counts the pairs of spikes of a and b within refrS of each other over the
+// time both trains cover, and the count independent trains at their rates would give. It
+// sorts copies of a and b by time.
+func coincidences(a, b []point, refrS float64) (int, float64) {
+	if len(a) == 0 || len(b) == 0 {
+		return 0, 0
+	}
+	byTime := func(x, y point) int { return cmpFloat(x.timeS, y.timeS) }
+	a = slices.SortedFunc(slices.Values(a), byTime)
+	b = slices.SortedFunc(slices.Values(b), byTime)
+	lo := max(a[0].timeS, b[0].timeS)
+	hi := min(a[len(a)-1].timeS, b[len(b)-1].timeS)
+	if hi <= lo {
+		return 0, 0
+	}
+	inA, inB := window(a, lo, hi), window(b, lo, hi)
+	expected := float64(len(inA)) * float64(len(inB)) * 2 * refrS / (hi - lo)
+	observed, j := 0, 0
+	for _, p := range inA {
+		for j < len(inB) && inB[j].timeS < p.timeS-refrS {
+			j++
+		}
+		for k := j; k < len(inB) && inB[k].timeS <= p.timeS+refrS; k++ {
+			observed++
+		}
+	}
+	return observed, expected
+}
+
+// window returns the spikes of pts (sorted by time) with time in [lo, hi].
+func window(pts []point, lo, hi float64) []point {
+	i := 0
+	for i < len(pts) && pts[i].timeS < lo {
+		i++
+	}
+	j := i
+	for j < len(pts) && pts[j].timeS <= hi {
+		j++
+	}
+	return pts[i:j]
 }
 
 // applyMerges folds each accepted pair's younger unit into the older one. Caller holds mu.
@@ -78,6 +163,7 @@ func (o *Online) applyMerges() {
 		pts = b.recent.appendTo(pts)
 		slices.SortFunc(pts, func(x, y point) int { return cmpSeq(x.seq, y.seq) })
 		o.refit(a, pts)
+		a.oneNeuron = a.oneNeuron || b.oneNeuron || pr.refractory
 		a.n += b.n
 		a.lastS = max(a.lastS, b.lastS)
 		o.units = slices.DeleteFunc(o.units, func(u *unit) bool { return u == b })
@@ -111,7 +197,8 @@ func (o *Online) selectSplits() {
 	queue := func(u *unit) {
 		if !queued[u.id] && u.recent.len() >= 2*o.cfg.MinSpikes {
 			queued[u.id] = true
-			ps.splits = append(ps.splits, splitCheck{id: u.id, pts: u.recent.appendTo(nil)})
+			ps.splits = append(ps.splits, splitCheck{id: u.id, pts: u.recent.appendTo(nil),
+				oneNeuron: u.oneNeuron})
 		}
 	}
 	for _, u := range o.suspects() {
@@ -182,10 +269,30 @@ func (o *Online) testSplits(dim int) {
 		}
 		if split && min(ones, len(labels)-ones) >= o.cfg.MinSpikes {
 			sc.labels, sc.accept = append(sc.labels[:0], labels...), true
-			continue
+		} else {
+			sc.accept = o.clusterSplit(sc, dim)
 		}
-		sc.accept = o.clusterSplit(sc, dim)
+		if sc.accept {
+			sc.accept = o.splitAllowed(sc)
+		}
 	}
+}
+
+// splitAllowed applies the refractory evidence to a proposed split: halves that share a
+// refractory period are one neuron in two shapes and stay together; a unit formed by such a
+// merge splits again only on positive evidence that the halves fire independently.
+func (o *Online) splitAllowed(sc *splitCheck) bool {
+	var halves [2][]point
+	for i, l := range sc.labels {
+		if l < 2 {
+			halves[l] = append(halves[l], sc.pts[i])
+		}
+	}
+	refrS := o.cfg.RefractoryMs / 1e3
+	if sc.oneNeuron {
+		return independent(halves[0], halves[1], refrS)
+	}
+	return !sharedRefractory(halves[0], halves[1], refrS)
 }
 
 // clusterSplit labels sc by clustering its members and reports whether two clusters of

@@ -225,3 +225,60 @@ func TestDivergingUnitSplits(t *testing.T) {
 			st.UnitsSplit, st.UnitsCreated)
 	}
 }
+
+// withDeadTime drops every spike of true unit truth that comes within deadS of its previous
+// one, giving that unit a refractory period.
+func withDeadTime(spikes []synthSpike, truth int, deadS float64) []synthSpike {
+	out := spikes[:0]
+	last := math.Inf(-1)
+	for _, s := range spikes {
+		tS := float64(s.sp.Sample) / synthRateHz
+		if s.truth == truth {
+			if tS-last < deadS {
+				continue
+			}
+			last = tS
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestRefractoryMerge(t *testing.T) {
+	const dim, durS = 8, 90.0
+	tests := []struct {
+		name      string
+		oneNeuron bool // one refractory neuron in two shapes, else two independent neurons
+		wantLive  int
+	}{
+		{"one neuron, two shapes", true, 1},
+		{"two independent neurons", false, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := staticUnits(61, 1, dim)[0]
+			a.rateHz = 40 // the refractory test needs rates above ~13 Hz per shape
+			b := a
+			b.emb = append([]float64(nil), a.emb...)
+			b.emb[3] += 8 // a second waveform shape, 8 SD away
+			var spikes []synthSpike
+			if tc.oneNeuron {
+				a.alt, a.altFrac = b.emb, 0.5
+				spikes = withDeadTime(genStream(62, []synthUnit{a}, durS, dim), 0, 3e-3)
+			} else {
+				spikes = genStream(62, []synthUnit{a, b}, durS, dim)
+			}
+			o, rc := runSync(t, Config{}, probe.Poly32(), spikes)
+			st := o.Stats()
+			if st.UnitsLive != tc.wantLive {
+				t.Errorf("%d live units, want %d; stats %+v", st.UnitsLive, tc.wantLive, st)
+			}
+			labels := rc.finalLabels(spikes)
+			for u := 0; u < 2 && (u == 0 || !tc.oneNeuron); u++ {
+				if id, f := dominantLabel(spikes, labels, u, 30, durS); id == 0 || f < 0.9 {
+					t.Errorf("source %d: id %d holds %.2f of its late spikes", u, id, f)
+				}
+			}
+		})
+	}
+}

@@ -27,19 +27,24 @@ type passState struct {
 
 func (ps *passState) init(cfg Config, g grid) { ps.cl = newClusterer(cfg, g) }
 
-// mergePair is two live units that may be one; a is the older (smaller id).
+// mergePair is two live units that may be one; a is the older (smaller id). pts holds the
+// recent members of one of them, then from index first those of the other.
 type mergePair struct {
-	a, b   uint32
-	pts    []point
-	accept bool
+	a, b           uint32
+	pts            []point
+	first          int
+	refractoryOnly bool // their embeddings differ: only the refractory test may merge them
+	refractory     bool // the trains share a refractory period
+	accept         bool
 }
 
 // splitCheck is a unit whose recent members are tested for two modes.
 type splitCheck struct {
-	id     uint32
-	pts    []point
-	labels []uint8
-	accept bool
+	id        uint32
+	oneNeuron bool // the unit came from a refractory merge
+	pts       []point
+	labels    []uint8
+	accept    bool
 }
 
 // pass runs one background pass. Caller holds passMu.
@@ -160,7 +165,8 @@ func (o *Online) newUnit(pts []point) *unit {
 func (o *Online) prepareUnit(pts []point, dim int) *unit {
 	u := &unit{recent: newRecentRing(o.cfg.RecentSpikes)}
 	initModel(&u.m, pts, dim, o.lim)
-	u.recent.reset(pts)
+	u.recent.reset(slices.SortedFunc(slices.Values(pts),
+		func(x, y point) int { return cmpSeq(x.seq, y.seq) }))
 	u.n = uint64(len(pts))
 	for i := range pts {
 		u.lastS = max(u.lastS, pts[i].timeS)

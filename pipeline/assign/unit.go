@@ -11,7 +11,10 @@ type unit struct {
 	// updateS and updateN record when the last UnitUpdated was sent and the count then.
 	updateS float64
 	updateN uint64
-	recent  recentRing
+	// oneNeuron marks a unit formed by merging two shapes that share a refractory period;
+	// it splits again only on evidence that the shapes fire independently.
+	oneNeuron bool
+	recent    recentRing
 }
 
 // recentRing keeps the last len(buf) members of a unit, overwriting the oldest.

@@ -59,13 +59,13 @@
 // same place and amplitude also merge, whatever their embeddings, when their spike trains
 // share a refractory period (far fewer spikes within RefractoryMs of each other than
 // independent trains would give): one neuron whose waveform took two shapes, as when drift
-// moves its peak channel. This needs rates above about 13 Hz to gather the evidence. A unit
-// whose
-// recent members split at SplitDPrime into two halves of MinSpikes each, by one two-means
-// bisection or by clustering them as the pool is clustered, is split, unless the halves
-// share a refractory period: the larger half keeps the id, the other gets a new id announced by stream.UnitSplit with Related[0]
-// the parent and Backfill the recent members that moved (published earlier under the
-// parent's id, not 0). A unit without members for RetireAfterS is retired
+// moves its peak channel. This needs rates above about 13 Hz to gather the evidence.
+//
+// A unit whose recent members split at SplitDPrime into two halves of MinSpikes each, by one
+// two-means bisection or by clustering them as the pool is clustered, is split, unless the
+// halves share a refractory period: the larger half keeps the id, the other gets a new id
+// announced by stream.UnitSplit with Related[0] the parent and Backfill the recent members
+// that moved (published earlier under the parent's id, not 0). A unit without members for RetireAfterS is retired
 // (stream.UnitRetired). Live units that gained members send stream.UnitUpdated at most once
 // per UpdateEveryS.
 //

@@ -65,9 +65,9 @@
 // two-means bisection or by clustering them as the pool is clustered, is split, unless the
 // halves share a refractory period: the larger half keeps the id, the other gets a new id
 // announced by stream.UnitSplit with Related[0] the parent and Backfill the recent members
-// that moved (published earlier under the parent's id, not 0). A unit without members for RetireAfterS is retired
-// (stream.UnitRetired). Live units that gained members send stream.UnitUpdated at most once
-// per UpdateEveryS.
+// that moved (published earlier under the parent's id, not 0). A unit without members for
+// RetireAfterS is retired (stream.UnitRetired). Live units that gained members send
+// stream.UnitUpdated at most once per UpdateEveryS.
 //
 // # Concurrency
 //

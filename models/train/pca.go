@@ -12,7 +12,7 @@ import (
 
 // PCASpec is the PCA baseline's input: the embedder's grid and channels, scaled by each
 // channel's noise (the classic noise-whitened waveform), without geometry.
-var PCASpec = models.InputSpec{Channels: 8, T0Ms: -0.6, DtMs: 0.05, Steps: 33,
+var PCASpec = models.InputSpec{Channels: 8, T0Ms: -0.6, DtMs: 0.1, Steps: 17,
 	Scale: models.ScaleNoise, ValueScale: 1, OffsetUm: 50}
 
 // PCADim is the number of principal components kept: equal to EmbedDim for a fair

@@ -34,9 +34,10 @@ func similar(a, b *model, dp float64) bool {
 	return e < dp && p < dp && amp < dp
 }
 
-// selectMerges queues every pair of nearby units whose models are not clearly separate, and
-// every pair at the same place and amplitude whatever their embeddings (for the refractory
-// test), with a copy of their recent members. Caller holds mu.
+// selectMerges queues every pair of nearby units whose models are not clearly separate,
+// with a copy of their recent members, and every pair at the same place and amplitude whose
+// rates could give refractory evidence, with a copy of their recent spike times. Caller
+// holds mu.
 func (o *Online) selectMerges() {
 	ps := &o.ps
 	ps.pairs = ps.pairs[:0]
@@ -47,30 +48,49 @@ func (o *Online) selectMerges() {
 			if dx*dx+dy*dy > r2 {
 				continue
 			}
-			close := similar(&a.m, &b.m, o.cfg.SplitDPrime)
-			_, posDP, ampDP := modelSeparation(&a.m, &b.m)
-			colocated := posDP < o.cfg.MergeDPrime && ampDP < o.cfg.MergeDPrime
-			if !close && !colocated {
+			pr := mergePair{a: min(a.id, b.id), b: max(a.id, b.id)}
+			if similar(&a.m, &b.m, o.cfg.SplitDPrime) {
+				pr.pts = b.recent.appendTo(a.recent.appendTo(nil))
+			} else if !o.colocated(a, b) {
 				continue
+			} else {
+				pr.refractoryOnly = true
 			}
-			pts := a.recent.appendTo(nil)
-			first := len(pts)
-			pts = b.recent.appendTo(pts)
-			lo, hi := min(a.id, b.id), max(a.id, b.id)
-			ps.pairs = append(ps.pairs, mergePair{a: lo, b: hi, pts: pts, first: first,
-				refractoryOnly: !close})
+			pr.timesA = a.recent.appendTimes(nil)
+			pr.timesB = b.recent.appendTimes(nil)
+			ps.pairs = append(ps.pairs, pr)
 		}
 	}
 }
 
-// testMerges decides each queued pair: merge when the union of their members shows no split
-// at MergeDPrime, or when the two spike trains share a refractory period (one neuron whose
-// embedding took two shapes, e.g. as drift moved its peak channel). Caller holds passMu only.
+// colocated reports whether units a and b sit at the same place with the same amplitude and
+// fire fast enough, over the time their recent members share, for the refractory test to
+// decide. Caller holds mu.
+func (o *Online) colocated(a, b *unit) bool {
+	_, posDP, ampDP := modelSeparation(&a.m, &b.m)
+	if posDP >= o.cfg.MergeDPrime || ampDP >= o.cfg.MergeDPrime {
+		return false
+	}
+	a0, a1, okA := a.recent.span()
+	b0, b1, okB := b.recent.span()
+	lo, hi := max(a0, b0), min(a1, b1)
+	if !okA || !okB || hi <= lo || a1 <= a0 || b1 <= b0 {
+		return false
+	}
+	rateA := float64(a.recent.len()) / (a1 - a0)
+	rateB := float64(b.recent.len()) / (b1 - b0)
+	return rateA*rateB*(hi-lo)*2*o.cfg.RefractoryMs/1e3 >= minExpectedCoincidences
+}
+
+// testMerges decides each queued pair: merge when the two spike trains share a refractory
+// period (one neuron whose embedding took two shapes, e.g. as drift moved its peak
+// channel) or, for pairs with close models, when the union of their members shows no split
+// at MergeDPrime. Caller holds passMu only.
 func (o *Online) testMerges(dim int) {
 	refrS := o.cfg.RefractoryMs / 1e3
 	for i := range o.ps.pairs {
 		pr := &o.ps.pairs[i]
-		pr.refractory = sharedRefractory(pr.pts[:pr.first], pr.pts[pr.first:], refrS)
+		pr.refractory = sharedRefractory(pr.timesA, pr.timesB, refrS)
 		pr.accept = pr.refractory
 		if pr.accept || pr.refractoryOnly {
 			continue
@@ -91,10 +111,10 @@ const (
 	maxCoincidenceRatio     = 0.1
 )
 
-// sharedRefractory reports whether two spike trains almost never fire within refrS of each
-// other over the time both cover, compared with what independent trains at their rates
-// would: the sign that they are one neuron.
-func sharedRefractory(a, b []point, refrS float64) bool {
+// sharedRefractory reports whether two spike trains (times in s) almost never fire within
+// refrS of each other over the time both cover, compared with what independent trains at
+// their rates would: the sign that they are one neuron.
+func sharedRefractory(a, b []float64, refrS float64) bool {
 	observed, expected := coincidences(a, b, refrS)
 	return expected >= minExpectedCoincidences &&
 		float64(observed) <= maxCoincidenceRatio*expected
@@ -102,51 +122,48 @@ func sharedRefractory(a, b []point, refrS float64) bool {
 
 // independent reports whether two spike trains come within refrS of each other at least
 // half as often as independent trains would, with enough spikes to tell.
-func independent(a, b []point, refrS float64) bool {
+func independent(a, b []float64, refrS float64) bool {
 	observed, expected := coincidences(a, b, refrS)
 	return expected >= minExpectedCoincidences && float64(observed) >= 0.5*expected
 }
 
-// coincidences counts the pairs of spikes of a and b within refrS of each other over the
-// time both trains cover, and the count independent trains at their rates would give. It
-// sorts copies of a and b by time.
-func coincidences(a, b []point, refrS float64) (int, float64) {
+// coincidences counts the pairs of spikes of a and b (times in s) within refrS of each other
+// over the time both trains cover, and the count independent trains at their rates would
+// give. It sorts a and b in place.
+func coincidences(a, b []float64, refrS float64) (int, float64) {
 	if len(a) == 0 || len(b) == 0 {
 		return 0, 0
 	}
-	byTime := func(x, y point) int { return cmpFloat(x.timeS, y.timeS) }
-	a = slices.SortedFunc(slices.Values(a), byTime)
-	b = slices.SortedFunc(slices.Values(b), byTime)
-	lo := max(a[0].timeS, b[0].timeS)
-	hi := min(a[len(a)-1].timeS, b[len(b)-1].timeS)
+	slices.Sort(a)
+	slices.Sort(b)
+	lo, hi := max(a[0], b[0]), min(a[len(a)-1], b[len(b)-1])
 	if hi <= lo {
 		return 0, 0
 	}
 	inA, inB := window(a, lo, hi), window(b, lo, hi)
 	expected := float64(len(inA)) * float64(len(inB)) * 2 * refrS / (hi - lo)
 	observed, j := 0, 0
-	for _, p := range inA {
-		for j < len(inB) && inB[j].timeS < p.timeS-refrS {
+	for _, tS := range inA {
+		for j < len(inB) && inB[j] < tS-refrS {
 			j++
 		}
-		for k := j; k < len(inB) && inB[k].timeS <= p.timeS+refrS; k++ {
+		for k := j; k < len(inB) && inB[k] <= tS+refrS; k++ {
 			observed++
 		}
 	}
 	return observed, expected
 }
 
-// window returns the spikes of pts (sorted by time) with time in [lo, hi].
-func window(pts []point, lo, hi float64) []point {
-	i := 0
-	for i < len(pts) && pts[i].timeS < lo {
-		i++
+// window returns the times of sorted ts within [lo, hi].
+func window(ts []float64, lo, hi float64) []float64 {
+	i, _ := slices.BinarySearch(ts, lo)
+	j, found := slices.BinarySearch(ts, hi)
+	if found {
+		for j < len(ts) && ts[j] == hi {
+			j++
+		}
 	}
-	j := i
-	for j < len(pts) && pts[j].timeS <= hi {
-		j++
-	}
-	return pts[i:j]
+	return ts[i:j]
 }
 
 // applyMerges folds each accepted pair's younger unit into the older one. Caller holds mu.
@@ -282,10 +299,10 @@ func (o *Online) testSplits(dim int) {
 // refractory period are one neuron in two shapes and stay together; a unit formed by such a
 // merge splits again only on positive evidence that the halves fire independently.
 func (o *Online) splitAllowed(sc *splitCheck) bool {
-	var halves [2][]point
+	var halves [2][]float64
 	for i, l := range sc.labels {
 		if l < 2 {
-			halves[l] = append(halves[l], sc.pts[i])
+			halves[l] = append(halves[l], sc.pts[i].timeS)
 		}
 	}
 	refrS := o.cfg.RefractoryMs / 1e3

@@ -27,12 +27,13 @@ type passState struct {
 
 func (ps *passState) init(cfg Config, g grid) { ps.cl = newClusterer(cfg, g) }
 
-// mergePair is two live units that may be one; a is the older (smaller id). pts holds the
-// recent members of one of them, then from index first those of the other.
+// mergePair is two live units that may be one; a is the older (smaller id). timesA and
+// timesB hold the times of their recent members, s; pts holds the recent members of both
+// when their models are close enough for the union test.
 type mergePair struct {
 	a, b           uint32
+	timesA, timesB []float64
 	pts            []point
-	first          int
 	refractoryOnly bool // their embeddings differ: only the refractory test may merge them
 	refractory     bool // the trains share a refractory period
 	accept         bool

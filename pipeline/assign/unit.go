@@ -61,3 +61,30 @@ func (r *recentRing) reset(pts []point) {
 		r.push(&pts[i])
 	}
 }
+
+// span returns the times of the oldest and newest members held, s; ok is false when empty.
+func (r *recentRing) span() (oldestS, newestS float64, ok bool) {
+	n := r.len()
+	if n == 0 {
+		return 0, 0, false
+	}
+	first := 0
+	if r.full {
+		first = r.next
+	}
+	last := (r.next - 1 + len(r.buf)) % len(r.buf)
+	return r.buf[first].timeS, r.buf[last].timeS, true
+}
+
+// appendTimes appends the held members' times, oldest first, to dst and returns it.
+func (r *recentRing) appendTimes(dst []float64) []float64 {
+	if r.full {
+		for i := r.next; i < len(r.buf); i++ {
+			dst = append(dst, r.buf[i].timeS)
+		}
+	}
+	for i := 0; i < r.next; i++ {
+		dst = append(dst, r.buf[i].timeS)
+	}
+	return dst
+}

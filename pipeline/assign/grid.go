@@ -4,6 +4,8 @@ import "math"
 
 // grid is a uniform square-cell index over the probe's extent (plus a margin). Positions
 // outside it fall into the nearest edge cell, so every position has a cell.
+// TODO: shanks are ignored: on multi-shank probes whose shanks are closer than the search
+// radius in probe coordinates, units of neighbouring shanks compete for spikes.
 type grid struct {
 	x0Um, y0Um float64
 	cellUm     float64

@@ -63,6 +63,9 @@ func (o *Online) selectMerges() {
 	}
 }
 
+// TODO: a slow unit (under ~13 Hz) whose embedding jumps when drift moves its peak channel
+// gets a new id: its refractory evidence needs a longer spike-time history than the ring.
+
 // colocated reports whether units a and b sit at the same place with the same amplitude and
 // fire fast enough, over the time their recent members share, for the refractory test to
 // decide. Caller holds mu.

@@ -14,11 +14,11 @@ type separator struct {
 }
 
 // bestSplit bisects pts[idx] (all of pts when idx is nil) once on the embeddings and once on
-// the positions and keeps the more significant split.
-// TODO: no split on amplitude alone: two cells in one direction from the probe at different
-// distances look alike in shape and position; bursts skew amplitudes, so it needs care. It reports whether that split's d'
+// the positions and keeps the more significant split. It reports whether that split's d'
 // exceeds base (corrected for size), and returns the labels (0 or 1 per listed point,
 // valid until the next call) and the excess of d' over its threshold.
+// TODO: no split on amplitude alone: two cells in one direction from the probe at different
+// distances look alike in shape and position; bursts skew amplitudes, so it needs care.
 func (s *separator) bestSplit(pts []point, idx []int32, dim int, base float64) (
 	[]uint8, float64, bool) {
 	n := len(idx)

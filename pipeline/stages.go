@@ -238,7 +238,8 @@ func (p *Pipeline) embed(ctx context.Context, in <-chan *Spike, out chan<- *Spik
 	return nil
 }
 
-// assign labels each spike with a unit.
+// assign labels each spike with a unit. When the stream ends it lets an assigner that
+// implements Finisher settle the units founded from the last spikes.
 func (p *Pipeline) assign(ctx context.Context, in <-chan *Spike, out chan<- *Spike) error {
 	for sp := range in {
 		p.deps.Assigner.Assign(sp)
@@ -246,6 +247,9 @@ func (p *Pipeline) assign(ctx context.Context, in <-chan *Spike, out chan<- *Spi
 		if err := send(ctx, out, sp); err != nil {
 			return err
 		}
+	}
+	if f, ok := p.deps.Assigner.(Finisher); ok && ctx.Err() == nil {
+		f.ClusterNow()
 	}
 	return nil
 }

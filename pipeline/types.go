@@ -59,6 +59,13 @@ type Assigner interface {
 	Assign(sp *Spike)
 }
 
+// Finisher is implemented by assigners with deferred work: ClusterNow runs it at once, in
+// the caller's goroutine. The pipeline calls it after the last spike of a stream that ended
+// or drained (not after an abort), so units founded from the last spikes are announced.
+type Finisher interface {
+	ClusterNow()
+}
+
 // Runner is implemented by components with background work. Run blocks until ctx is done
 // or the work fails, and returns only after every goroutine it started has stopped.
 type Runner interface {

@@ -74,8 +74,10 @@ type UnitEvent struct {
 	XUm         float32       `json:"x_um"`         // unit position, um
 	YUm         float32       `json:"y_um"`         // unit position, um
 	NumSpikes   uint64        `json:"num_spikes"`   // spikes assigned so far
-	// Backfill lists earlier spikes, already published with UnitID 0, that now belong to
-	// UnitID; set on UnitCreated and UnitSplit so consumers and file writers can relabel.
+	// Backfill lists earlier spikes that now belong to UnitID, so consumers and file writers
+	// can relabel them: on UnitCreated, spikes published as 0 (unassigned); on UnitSplit,
+	// spikes published under the parent unit. A later event about a spike overrides an
+	// earlier one.
 	Backfill []SpikeRef `json:"backfill,omitempty"`
 }
 

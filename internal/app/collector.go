@@ -118,12 +118,15 @@ func (c *Collector) UnitEvents() []stream.UnitEvent {
 	return append([]stream.UnitEvent(nil), c.units...)
 }
 
-// FinalLabel returns the unit a spike belongs to once backfills and merges are applied;
-// 0 means it never joined a unit.
+// finalLabel returns the unit a spike belongs to once backfills and merges are applied;
+// 0 means it never joined a unit. A backfill overrides the published label: UnitCreated
+// backfills spikes published as 0, UnitSplit those published under the parent, and the
+// latest event about a spike wins.
 func (c *Collector) finalLabel(e stream.SpikeEvent) uint32 {
 	u := e.UnitID
-	if u == 0 {
-		u = c.backfill[stream.SpikeRef{SampleIndex: e.SampleIndex, PeakChannel: e.PeakChannel}]
+	if b, ok := c.backfill[stream.SpikeRef{SampleIndex: e.SampleIndex,
+		PeakChannel: e.PeakChannel}]; ok {
+		u = b
 	}
 	for range 64 { // merge chains are short; the bound guards against a cycle
 		next, ok := c.mergedTo[u]

@@ -53,6 +53,9 @@ type SessionResult struct {
 	Frames          stream.FrameStats
 	Replay          stream.ReplayStats
 	Published       uint64
+	// ReplayLateNs is, per replayed frame, how long after its due time it was published
+	// (at Speed 1); it is the test rig's own jitter, included in TroughToEventNs.
+	ReplayLateNs []int64
 }
 
 // Run runs the session to the end of the recording.
@@ -93,6 +96,7 @@ func (s Session) Run(ctx context.Context) (*SessionResult, error) {
 		return nil, err
 	}
 	res.AllEvents, res.UnitEvents = col.Events(), col.UnitEvents()
+	res.ReplayLateNs = clock.lateness()
 	res.Frames, res.Published = srt.FrameStats(), srt.Published()
 	return res, nil
 }
@@ -168,6 +172,19 @@ func (c *frameClock) record(p stream.Published) {
 		c.frames = append(c.frames, stream.Published{})
 	}
 	c.frames[idx] = p
+}
+
+// lateness returns, per frame with a schedule, how late it was published.
+func (c *frameClock) lateness() []int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []int64
+	for _, p := range c.frames {
+		if p.DueNs > 0 {
+			out = append(out, p.NowNs-p.DueNs)
+		}
+	}
+	return out
 }
 
 // acquiredNs returns when sample would have been acquired live: its frame's publish time

@@ -40,6 +40,11 @@ func (r *SessionResult) TroughToEvent() Percentiles {
 	return percentilesMs(r.TroughToEventNs, 1)
 }
 
+// ReplayLate returns the quantiles of the replayer's lateness behind its schedule.
+func (r *SessionResult) ReplayLate() Percentiles {
+	return percentilesMs(r.ReplayLateNs, 1)
+}
+
 func (p Percentiles) String() string {
 	return fmt.Sprintf("p50 %.3f ms, p99 %.3f ms, max %.3f ms (n=%d)", p.P50, p.P99, p.Max, p.N)
 }

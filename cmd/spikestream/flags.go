@@ -95,3 +95,45 @@ func pipelineConfig(path string) (pipeline.Config, error) {
 	}
 	return pipeline.LoadConfig(path)
 }
+
+// rawFlags are the flags that describe a raw recording, shared by sort and replay.
+type rawFlags struct {
+	input, meta      string
+	channels         int
+	rateHz, uvPerBit float64
+	fileChannels     int
+}
+
+func (r *rawFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.input, "input", "", "raw int16 interleaved recording (.dat, .bin)")
+	fs.StringVar(&r.meta, "meta", "", "SpikeGLX .ap.meta beside the .bin: sets --channels, "+
+		"--rate-hz and --uv-per-bit and skips the sync channel")
+	fs.IntVar(&r.channels, "channels", 0, "channels in the recording")
+	fs.Float64Var(&r.rateHz, "rate-hz", 0, "sample rate, Hz")
+	fs.Float64Var(&r.uvPerBit, "uv-per-bit", 0, "microvolts per int16 unit")
+}
+
+// rawInput builds and checks the recording description; flags given explicitly win over
+// the SpikeGLX metadata.
+func (r *rawFlags) rawInput(p *probe.Probe) (app.RawInput, error) {
+	in := app.RawInput{Path: r.input, Channels: r.channels, SampleRateHz: r.rateHz,
+		UVPerBit: r.uvPerBit, Probe: p}
+	if r.meta != "" {
+		m, err := app.ReadSpikeGLXMeta(r.meta)
+		if err != nil {
+			return in, err
+		}
+		in.FileChannels = m.SavedChannels
+		if in.Channels == 0 {
+			in.Channels = m.NeuralChans
+		}
+		if in.SampleRateHz == 0 {
+			in.SampleRateHz = m.SampleRateHz
+		}
+		if in.UVPerBit == 0 {
+			in.UVPerBit = m.UVPerBit
+		}
+	}
+	_, err := in.Check()
+	return in, err
+}

@@ -18,10 +18,8 @@ func init() {
 func runReplay(args []string) error {
 	fs := newFlags("replay", "--input rec.dat --channels N --rate-hz R --uv-per-bit U "+
 		"--probe probe.json --stream NAME [--speed 1|max] [--nats URL]")
-	input := fs.String("input", "", "raw int16 interleaved recording")
-	channels := fs.Int("channels", 0, "channels in the recording")
-	rateHz := fs.Float64("rate-hz", 0, "sample rate, Hz")
-	uvPerBit := fs.Float64("uv-per-bit", 0, "microvolts per int16 unit")
+	var raw rawFlags
+	raw.register(fs)
 	probeArg := fs.String("probe", "", "probe: tetrode, poly32, neuropixels1 or a probeinterface JSON")
 	name := fs.String("stream", "", "stream name (subjects spikestream.NAME.*)")
 	speed := fs.String("speed", "1", "1 for real time, max for as fast as the sorter keeps up")
@@ -39,12 +37,11 @@ func runReplay(args []string) error {
 	if err != nil {
 		return err
 	}
-	in := app.RawInput{Path: *input, Channels: *channels, SampleRateHz: *rateHz,
-		UVPerBit: *uvPerBit, Probe: p}
-	n, err := in.Check()
+	in, err := raw.rawInput(p)
 	if err != nil {
 		return err
 	}
+	n, _ := in.Check()
 	if *name == "" {
 		return fmt.Errorf("--stream is required")
 	}
@@ -60,7 +57,7 @@ func runReplay(args []string) error {
 	}
 	defer conn.Close()
 	fmt.Fprintf(stderr, "replaying %s (%d samples x %d channels, %.1f s) on %s at %s\n",
-		*input, n, *channels, float64(n) / *rateHz, conn.URL(), *speed)
+		in.Path, n, in.Channels, float64(n)/in.SampleRateHz, conn.URL(), *speed)
 	st, err := app.Replay(ctx, conn, *name, in, sp)
 	fmt.Fprintf(stderr, "published %d frames\n", st.Frames)
 	return err

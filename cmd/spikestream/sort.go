@@ -20,10 +20,10 @@ func init() {
 }
 
 type sortFlags struct {
-	stream, probe, url, input, out, method, model, metricsAddr, logLevel, config string
-	channels, listen                                                             int
-	rateHz, uvPerBit                                                             float64
-	json                                                                         bool
+	stream, probe, url, out, method, model, metricsAddr, logLevel, config string
+	listen                                                                int
+	json                                                                  bool
+	raw                                                                   rawFlags
 }
 
 func runSort(args []string) error {
@@ -36,10 +36,7 @@ func runSort(args []string) error {
 		"probe: tetrode, poly32, neuropixels1 or a probeinterface JSON")
 	fs.StringVar(&f.url, "nats", "", "NATS server URL (default: an embedded server on --listen)")
 	fs.IntVar(&f.listen, "listen", 4222, "embedded server port in live mode without --nats")
-	fs.StringVar(&f.input, "input", "", "file mode: raw int16 interleaved recording")
-	fs.IntVar(&f.channels, "channels", 0, "file mode: channels in the recording")
-	fs.Float64Var(&f.rateHz, "rate-hz", 0, "sample rate, Hz (live mode: default from the frames)")
-	fs.Float64Var(&f.uvPerBit, "uv-per-bit", 0, "file mode: microvolts per int16 unit")
+	f.raw.register(fs) // file mode; live mode takes only --rate-hz, default from the frames
 	fs.StringVar(&f.out, "out", "", "file mode: output folder (phy + sorting.npz)")
 	fs.StringVar(&f.method, "method", "learned", "learned or baseline")
 	fs.StringVar(&f.model, "model", "", "checkpoint replacing the shipped detector or embedder")
@@ -52,9 +49,9 @@ func runSort(args []string) error {
 		return err
 	}
 	switch {
-	case f.input != "" && f.stream != "":
+	case f.raw.input != "" && f.stream != "":
 		return fmt.Errorf("give either --stream (live) or --input (file), not both")
-	case f.input != "":
+	case f.raw.input != "":
 		return sortFile(f)
 	case f.stream != "":
 		return sortLive(f)
@@ -95,9 +92,8 @@ func sortFile(f sortFlags) error {
 	if f.out == "" {
 		return fmt.Errorf("--out DIR is required with --input")
 	}
-	in := app.RawInput{Path: f.input, Channels: f.channels, SampleRateHz: f.rateHz,
-		UVPerBit: f.uvPerBit, Probe: su.probe}
-	if _, err := in.Check(); err != nil {
+	in, err := f.raw.rawInput(su.probe)
+	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -107,9 +103,9 @@ func sortFile(f sortFlags) error {
 	if err != nil {
 		return err
 	}
-	durS := float64(res.NumSample) / f.rateHz
+	durS := float64(res.NumSample) / in.SampleRateHz
 	fmt.Fprintf(stderr, "sorted %.1f s of %d channels in %.1f s (%.1fx real time): "+
-		"%d spikes in %d units -> %s\n", durS, f.channels, res.Elapsed.Seconds(),
+		"%d spikes in %d units -> %s\n", durS, in.Channels, res.Elapsed.Seconds(),
 		durS/res.Elapsed.Seconds(), res.Sorting.NumSpikes(), res.Units, f.out)
 	return nil
 }
@@ -119,8 +115,8 @@ func sortLive(f sortFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.rateHz != 0 && (f.rateHz < 10000 || f.rateHz > 50000) {
-		return fmt.Errorf("--rate-hz %g outside 10000-50000", f.rateHz)
+	if r := f.raw.rateHz; r != 0 && (r < 10000 || r > 50000) {
+		return fmt.Errorf("--rate-hz %g outside 10000-50000", r)
 	}
 	log := su.log
 	ctx, cancel := context.WithCancel(context.Background())
@@ -141,7 +137,7 @@ func sortLive(f sortFlags) error {
 			zap.String("url", "http://"+addr+"/metrics"))
 	}
 	srt, err := app.NewSorter(ctx, conn, app.SorterConfig{Stream: f.stream, Probe: su.probe,
-		SampleRateHz: f.rateHz, Method: su.method, ModelPath: f.model, Pipeline: su.cfg,
+		SampleRateHz: f.raw.rateHz, Method: su.method, ModelPath: f.model, Pipeline: su.cfg,
 		Metrics:    metrics,
 		Registry:   reg,
 		JSONMirror: f.json, Log: log})

@@ -24,10 +24,26 @@ var ErrBadInput = errors.New("bad input")
 // RawInput describes a headerless int16 little-endian recording interleaved by sample.
 type RawInput struct {
 	Path         string
-	Channels     int
+	Channels     int // channels sorted: the probe's channels
 	SampleRateHz float64
 	UVPerBit     float64
 	Probe        *probe.Probe
+	// FileChannels is the number of channels interleaved in the file [Channels]; the
+	// trailing FileChannels-Channels of every sample (a SpikeGLX sync word) are skipped.
+	FileChannels int
+}
+
+// fileChannels returns the channels interleaved in the file.
+func (r RawInput) fileChannels() int { return max(r.FileChannels, r.Channels) }
+
+// open opens the recording as a stream of the sorted channels' samples.
+func (r RawInput) open() (io.Reader, io.Closer, error) {
+	f, err := os.Open(r.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	src := DropTrailingChannels(bufio.NewReaderSize(f, 1<<20), r.fileChannels(), r.Channels)
+	return src, f, nil
 }
 
 // Check validates the description against the file and the probe before any work.
@@ -41,6 +57,9 @@ func (r RawInput) Check() (numSamples int64, err error) {
 		return 0, fmt.Errorf("%w: --uv-per-bit %g", ErrBadInput, r.UVPerBit)
 	case r.Probe == nil:
 		return 0, fmt.Errorf("%w: no probe", ErrBadInput)
+	case r.FileChannels != 0 && r.FileChannels < r.Channels:
+		return 0, fmt.Errorf("%w: file has %d channels, fewer than the %d to sort", ErrBadInput,
+			r.FileChannels, r.Channels)
 	case r.Probe.NumChannels() != r.Channels:
 		return 0, fmt.Errorf("%w: --channels %d but the probe has %d channels", ErrBadInput,
 			r.Channels, r.Probe.NumChannels())
@@ -49,10 +68,10 @@ func (r RawInput) Check() (numSamples int64, err error) {
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
-	frame := int64(r.Channels) * 2
+	frame := int64(r.fileChannels()) * 2
 	if st.Size()%frame != 0 {
 		return 0, fmt.Errorf("%w: %s is %d bytes, not a whole number of %d-channel int16 samples",
-			ErrBadInput, r.Path, st.Size(), r.Channels)
+			ErrBadInput, r.Path, st.Size(), r.fileChannels())
 	}
 	return st.Size() / frame, nil
 }
@@ -100,12 +119,12 @@ func SortFile(ctx context.Context, o FileOptions) (*FileResult, error) {
 }
 
 func sortRaw(ctx context.Context, o FileOptions, n int64) (*FileResult, error) {
-	f, err := os.Open(o.Input.Path)
+	src, f, err := o.Input.open()
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	res, err := Session{Source: bufio.NewReaderSize(f, 1<<20), Probe: o.Input.Probe,
+	res, err := Session{Source: src, Probe: o.Input.Probe,
 		SampleRateHz: o.Input.SampleRateHz, UVPerBit: o.Input.UVPerBit, Speed: 0,
 		Method: o.Method, ModelPath: o.ModelPath, Pipeline: o.Pipeline, Metrics: o.Metrics,
 		Log: o.Log, Stream: "file"}.Run(ctx)
@@ -129,12 +148,12 @@ func Replay(ctx context.Context, conn *stream.Conn, name string, in RawInput,
 
 func replaySubjects(ctx context.Context, conn *stream.Conn, subj stream.Subjects, in RawInput,
 	speed float64) (stream.ReplayStats, error) {
-	f, err := os.Open(in.Path)
+	src, f, err := in.open()
 	if err != nil {
 		return stream.ReplayStats{}, err
 	}
 	defer f.Close()
-	return stream.Replay(ctx, conn, subj, f, stream.ReplayOptions{
+	return stream.Replay(ctx, conn, subj, src, stream.ReplayOptions{
 		Channels: in.Channels, SampleRateHz: in.SampleRateHz, UVPerUnit: float32(in.UVPerBit),
 		Speed: speed})
 }
@@ -157,7 +176,7 @@ func writeOutputs(o FileOptions, r *FileResult) error {
 		return err
 	}
 	return sorting.WritePhy(o.OutDir, r.Sorting, sorting.PhyExtras{
-		Probe: o.Input.Probe, DatPath: dat, NumChannelsDat: o.Input.Channels,
+		Probe: o.Input.Probe, DatPath: dat, NumChannelsDat: o.Input.fileChannels(),
 		Templates: tpl, TemplateSamples: tplSamples, AmplitudesUV: amps,
 	})
 }
@@ -176,23 +195,23 @@ func meanTemplates(in RawInput, s *sorting.Sorting) ([]float32, int, error) {
 	defer f.Close()
 	pre := int(1e-3 * in.SampleRateHz)
 	n := pre + int(1.7e-3*in.SampleRateHz)
-	nch := in.Channels
+	nch, fch := in.Channels, in.fileChannels()
 	out := make([]float32, len(s.UnitIDs)*n*nch)
 	counts := make([]int, len(s.UnitIDs))
-	raw := make([]byte, n*nch*2)
+	raw := make([]byte, n*fch*2)
 	win := make([]float32, n*nch)
 	for i, t := range s.Times {
 		u := s.UnitIndex(s.Labels[i])
 		if counts[u] >= templateSpikes || t < int64(pre) {
 			continue
 		}
-		if _, err := f.ReadAt(raw, (t-int64(pre))*int64(nch)*2); err != nil {
+		if _, err := f.ReadAt(raw, (t-int64(pre))*int64(fch)*2); err != nil {
 			if errors.Is(err, io.EOF) {
 				continue
 			}
 			return nil, 0, err
 		}
-		decodeWindow(raw, win, in.UVPerBit, nch)
+		decodeWindow(raw, win, in.UVPerBit, nch, fch)
 		acc := out[u*n*nch : (u+1)*n*nch]
 		for k, v := range win {
 			acc[k] += v
@@ -211,10 +230,12 @@ func meanTemplates(in RawInput, s *sorting.Sorting) ([]float32, int, error) {
 	return out, n, nil
 }
 
-// decodeWindow converts little-endian int16 samples to uV and removes each channel's median.
-func decodeWindow(raw []byte, win []float32, uvPerBit float64, nch int) {
+// decodeWindow converts the first nch of every fch little-endian int16 samples to uV and
+// removes each channel's median.
+func decodeWindow(raw []byte, win []float32, uvPerBit float64, nch, fch int) {
 	for k := range win {
-		win[k] = float32(int16(uint16(raw[2*k])|uint16(raw[2*k+1])<<8)) * float32(uvPerBit)
+		i := 2 * ((k/nch)*fch + k%nch)
+		win[k] = float32(int16(uint16(raw[i])|uint16(raw[i+1])<<8)) * float32(uvPerBit)
 	}
 	n := len(win) / nch
 	col := make([]float32, n)

@@ -106,8 +106,8 @@ type rawFlags struct {
 
 func (r *rawFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&r.input, "input", "", "raw int16 interleaved recording (.dat, .bin)")
-	fs.StringVar(&r.meta, "meta", "", "SpikeGLX .ap.meta beside the .bin: sets --channels, "+
-		"--rate-hz and --uv-per-bit and skips the sync channel")
+	fs.StringVar(&r.meta, "meta", "", "SpikeGLX .ap.meta or Open Ephys structure.oebin: sets "+
+		"--channels, --rate-hz and --uv-per-bit and skips non-neural channels")
 	fs.IntVar(&r.channels, "channels", 0, "channels in the recording")
 	fs.Float64Var(&r.rateHz, "rate-hz", 0, "sample rate, Hz")
 	fs.Float64Var(&r.uvPerBit, "uv-per-bit", 0, "microvolts per int16 unit")
@@ -119,7 +119,11 @@ func (r *rawFlags) rawInput(p *probe.Probe) (app.RawInput, error) {
 	in := app.RawInput{Path: r.input, Channels: r.channels, SampleRateHz: r.rateHz,
 		UVPerBit: r.uvPerBit, Probe: p}
 	if r.meta != "" {
-		m, err := app.ReadSpikeGLXMeta(r.meta)
+		read := app.ReadSpikeGLXMeta
+		if strings.HasSuffix(r.meta, ".oebin") {
+			read = app.ReadOpenEphys
+		}
+		m, err := read(r.meta)
 		if err != nil {
 			return in, err
 		}

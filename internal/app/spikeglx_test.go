@@ -109,3 +109,31 @@ func TestSortFileSkipsSyncChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestOpenEphysMeta(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "structure.oebin")
+	js := `{"continuous":[{"sample_rate":30000,"num_channels":3,"channels":[
+	 {"channel_name":"CH1","bit_volts":0.195},{"channel_name":"CH2","bit_volts":0.195},
+	 {"channel_name":"ADC1","bit_volts":0.00015}]}]}`
+	if err := os.WriteFile(p, []byte(js), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadOpenEphys(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.SampleRateHz != 30000 || m.SavedChannels != 3 || m.NeuralChans != 2 ||
+		m.UVPerBit != 0.195 {
+		t.Errorf("meta %+v", m)
+	}
+	for _, body := range []string{`{`, `{"continuous":[]}`,
+		`{"continuous":[{"num_channels":1,"channels":[{"channel_name":"ADC1"}]}]}`} {
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadOpenEphys(p); !errors.Is(err, ErrBadInput) {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
+}

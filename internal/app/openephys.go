@@ -7,16 +7,14 @@ import (
 	"strings"
 )
 
-// OpenEphysMeta is what spikestream needs from an Open Ephys binary structure.oebin.
-type OpenEphysMeta = SpikeGLXMeta
 
 // ReadOpenEphys reads the first continuous stream of an Open Ephys structure.oebin: its
 // sample rate, channel count, and the neural channels ("CH..." names, which Open Ephys puts
 // first, before AUX and ADC channels) with their uV per bit (bit_volts, already in uV).
-func ReadOpenEphys(path string) (OpenEphysMeta, error) {
+func ReadOpenEphys(path string) (RecordingMeta, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return OpenEphysMeta{}, fmt.Errorf("%w: %v", ErrBadInput, err)
+		return RecordingMeta{}, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	var doc struct {
 		Continuous []struct {
@@ -29,13 +27,13 @@ func ReadOpenEphys(path string) (OpenEphysMeta, error) {
 		} `json:"continuous"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return OpenEphysMeta{}, fmt.Errorf("%w: %s: %v", ErrBadInput, path, err)
+		return RecordingMeta{}, fmt.Errorf("%w: %s: %v", ErrBadInput, path, err)
 	}
 	if len(doc.Continuous) == 0 || len(doc.Continuous[0].Channels) == 0 {
-		return OpenEphysMeta{}, fmt.Errorf("%w: %s: no continuous stream", ErrBadInput, path)
+		return RecordingMeta{}, fmt.Errorf("%w: %s: no continuous stream", ErrBadInput, path)
 	}
 	c := doc.Continuous[0]
-	m := OpenEphysMeta{SampleRateHz: c.SampleRate, SavedChannels: c.NumChannels,
+	m := RecordingMeta{SampleRateHz: c.SampleRate, SavedChannels: c.NumChannels,
 		UVPerBit: c.Channels[0].BitVolts}
 	for _, ch := range c.Channels {
 		if !strings.HasPrefix(ch.Name, "CH") {

@@ -9,8 +9,9 @@ import (
 	"strings"
 )
 
-// SpikeGLXMeta is what spikestream needs from a SpikeGLX .ap.meta file.
-type SpikeGLXMeta struct {
+// RecordingMeta is what spikestream needs from a recording's metadata (SpikeGLX .meta,
+// Open Ephys structure.oebin).
+type RecordingMeta struct {
 	SampleRateHz  float64 // imSampRate
 	SavedChannels int     // nSavedChans: channels interleaved in the .bin, sync included
 	NeuralChans   int     // AP channels (the saved channels less the sync channel)
@@ -20,15 +21,15 @@ type SpikeGLXMeta struct {
 // ReadSpikeGLXMeta reads a SpikeGLX .meta file (key=value lines) for an imec AP stream.
 // The AP gain comes from the first entry of ~imroTbl (Neuropixels 1.0 layout) or, when the
 // table has no per-channel gains (Neuropixels 2.0), the fixed gain of 80.
-func ReadSpikeGLXMeta(path string) (SpikeGLXMeta, error) {
+func ReadSpikeGLXMeta(path string) (RecordingMeta, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return SpikeGLXMeta{}, fmt.Errorf("%w: %v", ErrBadInput, err)
+		return RecordingMeta{}, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	defer f.Close()
 	kv, err := parseMeta(f)
 	if err != nil {
-		return SpikeGLXMeta{}, fmt.Errorf("%w: %s: %v", ErrBadInput, path, err)
+		return RecordingMeta{}, fmt.Errorf("%w: %s: %v", ErrBadInput, path, err)
 	}
 	m, err := metaFromKeys(kv)
 	if err != nil {
@@ -55,8 +56,8 @@ func parseMeta(r io.Reader) (map[string]string, error) {
 	return kv, sc.Err()
 }
 
-func metaFromKeys(kv map[string]string) (SpikeGLXMeta, error) {
-	var m SpikeGLXMeta
+func metaFromKeys(kv map[string]string) (RecordingMeta, error) {
+	var m RecordingMeta
 	num := func(key string) (float64, error) {
 		v, err := strconv.ParseFloat(kv[key], 64)
 		if err != nil {
@@ -86,7 +87,7 @@ func metaFromKeys(kv map[string]string) (SpikeGLXMeta, error) {
 	if err != nil {
 		return m, err
 	}
-	m = SpikeGLXMeta{SampleRateHz: rate, SavedChannels: int(saved),
+	m = RecordingMeta{SampleRateHz: rate, SavedChannels: int(saved),
 		NeuralChans: int(saved) - syncChannels(kv["snsApLfSy"]),
 		UVPerBit:    rangeMax / maxInt / gain * 1e6}
 	if m.NeuralChans <= 0 || !(m.UVPerBit > 0) {

@@ -7,7 +7,6 @@ import (
 	"strings"
 )
 
-
 // ReadOpenEphys reads the first continuous stream of an Open Ephys structure.oebin: its
 // sample rate, channel count, and the neural channels ("CH..." names, which Open Ephys puts
 // first, before AUX and ADC channels) with their uV per bit (bit_volts, already in uV).

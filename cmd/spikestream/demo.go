@@ -10,7 +10,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/spikestream/spikestream/internal/app"
+	"github.com/spikestream/spikestream/internal/liveview"
 	"github.com/spikestream/spikestream/pipeline"
+	"github.com/spikestream/spikestream/stream"
 )
 
 func init() {
@@ -29,7 +31,8 @@ func runDemo(args []string) error {
 	meth := fs.String("method", "learned", "learned or baseline")
 	speed := fs.String("speed", "1", "1 for real time, max for as fast as possible")
 	lines := fs.Int("lines", 8, "spike lines shown per second")
-	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus /metrics here (empty: off)")
+	httpAddr := fs.String("http", "", "serve the live page at / and Prometheus /metrics on "+
+		"this address, e.g. 127.0.0.1:8080 (empty: off)")
 	logLevel := fs.String("log-level", "warn", "log level")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -57,15 +60,23 @@ func runDemo(args []string) error {
 	defer stop()
 	reg := app.NewRegistry()
 	metrics := pipeline.NewMetrics(reg, "demo")
-	if *metricsAddr != "" {
-		addr, err := app.ServeMetrics(ctx, *metricsAddr, reg, log)
-		if err != nil {
-			return fmt.Errorf("metrics endpoint: %w", err)
+	var hub *liveview.Hub
+	onSorter := func(conn *stream.Conn, subj stream.Subjects) {
+		if *httpAddr == "" {
+			return
 		}
-		log.Info("serving metrics", zap.String("url", "http://"+addr+"/metrics"))
+		var err error
+		if hub, err = serveHTTP(ctx, *httpAddr, reg, conn, subj, *rateHz, log); err != nil {
+			log.Error("no live page", zap.Error(err))
+		}
 	}
+	defer func() {
+		if hub != nil {
+			hub.Close()
+		}
+	}()
 	_, err = app.Demo(ctx, app.DemoOptions{Probe: p, Units: *units, DurationS: float64(dur),
 		NoiseUV: *noise, Seed: *seed, Method: m, Speed: sp, LinesPerS: *lines, Out: os.Stdout,
-		Metrics: metrics, Log: log, SampleRateHz: *rateHz})
+		Metrics: metrics, Log: log, SampleRateHz: *rateHz, OnSorter: onSorter})
 	return err
 }

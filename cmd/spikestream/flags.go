@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -9,12 +10,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/spikestream/spikestream/internal/app"
+	"github.com/spikestream/spikestream/internal/liveview"
 	"github.com/spikestream/spikestream/pipeline"
 	"github.com/spikestream/spikestream/probe"
+	"github.com/spikestream/spikestream/stream"
 )
 
 // newFlags returns a flag set that reports errors instead of exiting.
@@ -140,4 +144,22 @@ func (r *rawFlags) rawInput(p *probe.Probe) (app.RawInput, error) {
 	}
 	_, err := in.Check()
 	return in, err
+}
+
+// serveHTTP starts the live page of subj's events and Prometheus metrics on addr; the
+// caller closes the returned hub when the stream is over.
+func serveHTTP(ctx context.Context, addr string, reg *prometheus.Registry, conn *stream.Conn,
+	subj stream.Subjects, rateHz float64, log *zap.Logger) (*liveview.Hub, error) {
+	hub, err := liveview.New(conn, subj, rateHz)
+	if err != nil {
+		return nil, err
+	}
+	bound, err := app.ServeMetrics(ctx, addr, reg, hub.Handler(), log)
+	if err != nil {
+		hub.Close()
+		return nil, fmt.Errorf("http endpoint: %w", err)
+	}
+	log.Info("serving the live page and metrics", zap.String("component", "http"),
+		zap.String("page", "http://"+bound+"/"), zap.String("metrics", "http://"+bound+"/metrics"))
+	return hub, nil
 }

@@ -40,8 +40,8 @@ func runSort(args []string) error {
 	fs.StringVar(&f.out, "out", "", "file mode: output folder (phy + sorting.npz)")
 	fs.StringVar(&f.method, "method", "learned", "learned or baseline")
 	fs.StringVar(&f.model, "model", "", "checkpoint replacing the shipped detector or embedder")
-	fs.StringVar(&f.metricsAddr, "metrics-addr", "127.0.0.1:9464", "Prometheus /metrics "+
-		"address (empty: off)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "127.0.0.1:9464", "HTTP address for "+
+		"Prometheus /metrics and the live page at / (empty: off)")
 	fs.StringVar(&f.config, "config", "", "pipeline settings JSON (see configs/pipeline.json)")
 	fs.BoolVar(&f.json, "json", false, "also publish events as JSON on *.json subjects")
 	fs.StringVar(&f.logLevel, "log-level", "info", "log level")
@@ -128,21 +128,18 @@ func sortLive(f sortFlags) error {
 	defer conn.Close()
 	reg := app.NewRegistry()
 	metrics := pipeline.NewMetrics(reg, f.stream)
-	if f.metricsAddr != "" {
-		addr, err := app.ServeMetrics(ctx, f.metricsAddr, reg, log)
-		if err != nil {
-			return fmt.Errorf("metrics endpoint: %w", err)
-		}
-		log.Info("serving metrics", zap.String("component", "metrics"),
-			zap.String("url", "http://"+addr+"/metrics"))
-	}
 	srt, err := app.NewSorter(ctx, conn, app.SorterConfig{Stream: f.stream, Probe: su.probe,
 		SampleRateHz: f.raw.rateHz, Method: su.method, ModelPath: f.model, Pipeline: su.cfg,
-		Metrics:    metrics,
-		Registry:   reg,
-		JSONMirror: f.json, Log: log})
+		Metrics: metrics, Registry: reg, JSONMirror: f.json, Log: log})
 	if err != nil {
 		return err
+	}
+	if f.metricsAddr != "" {
+		hub, err := serveHTTP(ctx, f.metricsAddr, reg, conn, srt.Subjects(), f.raw.rateHz, log)
+		if err != nil {
+			return err
+		}
+		defer hub.Close()
 	}
 	go stopOnSignals(srt, cancel, log)
 	log.Info("sorting", zap.String("component", "sort"), zap.String("stream", f.stream),

@@ -29,6 +29,8 @@ type DemoOptions struct {
 	Metrics      *pipeline.Metrics
 	Log          *zap.Logger
 	SampleRateHz float64
+	// OnSorter, if set, is passed to the session (see Session.OnSorter).
+	OnSorter func(conn *stream.Conn, subj stream.Subjects)
 }
 
 // Demo simulates a recording with sim, replays it in real time over an embedded NATS
@@ -47,7 +49,7 @@ func Demo(ctx context.Context, o DemoOptions) (*SessionResult, error) {
 	res, err := Session{Source: NewInt16Reader(rec.Samples), Probe: rec.Probe,
 		SampleRateHz: rec.SampleRateHz, UVPerBit: rec.UVPerBit, Speed: o.Speed,
 		Method: o.Method, Metrics: o.Metrics, Log: o.Log, Stream: "demo", ListenPort: -1,
-		OnSpikes: show.spikes, OnUnit: show.unit,
+		OnSpikes: show.spikes, OnUnit: show.unit, OnSorter: o.OnSorter,
 		OnStart: func(url string) {
 			fmt.Fprintf(o.Out, "embedded NATS at %s; events on spikestream.demo.spikes "+
 				"and spikestream.demo.units\n", url)

@@ -21,10 +21,10 @@ func NewRegistry() *prometheus.Registry {
 	return reg
 }
 
-// ServeMetrics serves reg on addr at /metrics until ctx is done. It returns once the
-// listener is open, with the address it listens on; the server goroutine stops and closes
-// the listener when ctx is done.
-func ServeMetrics(ctx context.Context, addr string, reg *prometheus.Registry,
+// ServeMetrics serves reg on addr at /metrics, and page (if not nil) at every other path,
+// until ctx is done. It returns once the listener is open, with the address it listens on;
+// the server goroutine stops and closes the listener when ctx is done.
+func ServeMetrics(ctx context.Context, addr string, reg *prometheus.Registry, page http.Handler,
 	log *zap.Logger) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -32,6 +32,9 @@ func ServeMetrics(ctx context.Context, addr string, reg *prometheus.Registry,
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if page != nil {
+		mux.Handle("/", page)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()

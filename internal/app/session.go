@@ -39,6 +39,9 @@ type Session struct {
 	OnSpikes func(ev []stream.SpikeEvent, troughToEventNs []int64)
 	OnUnit   func(stream.UnitEvent)
 	OnStart  func(natsURL string)
+	// OnSorter, if set, is called once the sorter is subscribed and before the replay
+	// starts, with the connection and subjects, for extra consumers (the live page).
+	OnSorter func(conn *stream.Conn, subj stream.Subjects)
 }
 
 // SessionResult is what a session measured.
@@ -84,6 +87,9 @@ func (s Session) Run(ctx context.Context) (*SessionResult, error) {
 		return nil, err
 	}
 	defer col.Close()
+	if s.OnSorter != nil {
+		s.OnSorter(conn, srt.Subjects())
+	}
 	if err := s.drive(ctx, conn, srt, clock, res); err != nil {
 		return nil, err
 	}

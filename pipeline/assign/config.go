@@ -72,6 +72,10 @@ type Config struct {
 	// RecentSpikes is the number of recent members each unit keeps for split and merge
 	// tests [256].
 	RecentSpikes int
+	// SpikeTimeHistory is the number of member spike times each unit keeps for the
+	// refractory tests (8 bytes each): the evidence grows with the time two units share, so
+	// slow units need a history much longer than RecentSpikes [2048].
+	SpikeTimeHistory int
 	// RetireAfterS: a unit with no member for this long is retired [120].
 	RetireAfterS float64
 	// UpdateEveryS: a live unit emits at most one UnitUpdated summary per this interval,
@@ -112,6 +116,7 @@ func (c Config) withDefaults() Config {
 	def(&c.MergeDPrime, 3.3)
 	def(&c.RefractoryMs, 1.5)
 	defInt(&c.RecentSpikes, 256)
+	defInt(&c.SpikeTimeHistory, 2048)
 	def(&c.RetireAfterS, 120)
 	def(&c.UpdateEveryS, 10)
 	return c
@@ -144,6 +149,10 @@ func (c Config) validate() error {
 	if c.PoolSize < 1 || c.MinSpikes < 4 || c.RecentSpikes < 2*c.MinSpikes {
 		return fmt.Errorf("%w: PoolSize %d (>= 1), MinSpikes %d (>= 4), RecentSpikes %d "+
 			"(>= 2*MinSpikes)", ErrBadConfig, c.PoolSize, c.MinSpikes, c.RecentSpikes)
+	}
+	if c.SpikeTimeHistory < c.RecentSpikes {
+		return fmt.Errorf("%w: SpikeTimeHistory %d, want >= RecentSpikes %d", ErrBadConfig,
+			c.SpikeTimeHistory, c.RecentSpikes)
 	}
 	if c.MergeDPrime >= c.SplitDPrime {
 		return fmt.Errorf("%w: MergeDPrime %v must be below SplitDPrime %v",

@@ -59,7 +59,9 @@
 // same place and amplitude also merge, whatever their embeddings, when their spike trains
 // share a refractory period (far fewer spikes within RefractoryMs of each other than
 // independent trains would give): one neuron whose waveform took two shapes, as when drift
-// moves its peak channel. This needs rates above about 13 Hz to gather the evidence.
+// moves its peak channel. The evidence grows with both rates and the time the two units have
+// existed together (each unit keeps SpikeTimeHistory spike times): about 40 s for two 8 Hz
+// shapes, minutes for slow units.
 //
 // A unit whose recent members split at SplitDPrime into two halves of MinSpikes each, by one
 // two-means bisection or by clustering them as the pool is clustered, is split, unless the

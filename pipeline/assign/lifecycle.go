@@ -56,32 +56,32 @@ func (o *Online) selectMerges() {
 			} else {
 				pr.refractoryOnly = true
 			}
-			pr.timesA = a.recent.appendTimes(nil)
-			pr.timesB = b.recent.appendTimes(nil)
+			pr.timesA = a.times.appendTo(nil)
+			pr.timesB = b.times.appendTo(nil)
 			ps.pairs = append(ps.pairs, pr)
 		}
 	}
 }
 
-// TODO: a slow unit (under ~13 Hz) whose embedding jumps when drift moves its peak channel
-// gets a new id: its refractory evidence needs a longer spike-time history than the ring.
+// TODO: a slow unit (under ~3 Hz) whose embedding jumps when drift moves its peak channel
+// keeps a second id for minutes: refractory evidence accrues with rate squared.
 
 // colocated reports whether units a and b sit at the same place with the same amplitude and
-// fire fast enough, over the time their recent members share, for the refractory test to
-// decide. Caller holds mu.
+// fire fast enough, over the time their spike-time histories share, for the refractory test
+// to decide. Caller holds mu.
 func (o *Online) colocated(a, b *unit) bool {
 	_, posDP, ampDP := modelSeparation(&a.m, &b.m)
 	if posDP >= o.cfg.MergeDPrime || ampDP >= o.cfg.MergeDPrime {
 		return false
 	}
-	a0, a1, okA := a.recent.span()
-	b0, b1, okB := b.recent.span()
+	a0, a1, okA := a.times.span()
+	b0, b1, okB := b.times.span()
 	lo, hi := max(a0, b0), min(a1, b1)
 	if !okA || !okB || hi <= lo || a1 <= a0 || b1 <= b0 {
 		return false
 	}
-	rateA := float64(a.recent.len()) / (a1 - a0)
-	rateB := float64(b.recent.len()) / (b1 - b0)
+	rateA := float64(a.times.len()) / (a1 - a0)
+	rateB := float64(b.times.len()) / (b1 - b0)
 	return rateA*rateB*(hi-lo)*2*o.cfg.RefractoryMs/1e3 >= minExpectedCoincidences
 }
 
@@ -107,10 +107,11 @@ func (o *Online) testMerges(dim int) {
 // least minExpectedCoincidences, and the observed count at most maxCoincidenceRatio of it.
 // Many pairs are tested every pass, so a chance deficit must be rare: with these values
 // independent trains pass with probability under 1e-3 per test. The evidence grows with
-// the rates: two trains of RecentSpikes (256) spikes expect 0.77 coincidences per Hz of
-// their rate, so only units firing above about 13 Hz can be merged this way.
+// the rates and the time the trains share (the units' SpikeTimeHistory): trains at ra and
+// rb Hz over T s expect ra*rb*T*2*RefractoryMs/1e3 coincidences, so two 8 Hz shapes of one
+// neuron are merged after about 40 s together, two 3 Hz shapes after about five minutes.
 const (
-	minExpectedCoincidences = 10
+	minExpectedCoincidences = 8
 	maxCoincidenceRatio     = 0.1
 )
 
@@ -183,6 +184,10 @@ func (o *Online) applyMerges() {
 		pts = b.recent.appendTo(pts)
 		slices.SortFunc(pts, func(x, y point) int { return cmpSeq(x.seq, y.seq) })
 		o.refit(a, pts)
+		ts := a.times.appendTo(nil)
+		ts = b.times.appendTo(ts)
+		slices.Sort(ts)
+		a.times.reset(ts)
 		a.oneNeuron = a.oneNeuron || b.oneNeuron || pr.refractory
 		a.n += b.n
 		a.lastS = max(a.lastS, b.lastS)
@@ -377,6 +382,7 @@ func (o *Online) applySplits() {
 // splitUnit refits u to keep and founds a new unit from move. Caller holds mu.
 func (o *Online) splitUnit(u *unit, keep, move []point) {
 	o.refit(u, keep)
+	u.times.reset(pointTimes(keep))
 	nu := o.newUnit(move)
 	u.n -= min(u.n-1, nu.n)
 	o.units = append(o.units, nu)

@@ -245,28 +245,34 @@ func withDeadTime(spikes []synthSpike, truth int, deadS float64) []synthSpike {
 }
 
 func TestRefractoryMerge(t *testing.T) {
-	const dim, durS = 8, 90.0
+	const dim = 8
 	tests := []struct {
 		name      string
-		oneNeuron bool // one refractory neuron in two shapes, else two independent neurons
+		oneNeuron bool    // one refractory neuron in two shapes, else two independent neurons
+		rateHz    float64 // per neuron
+		durS      float64
 		wantLive  int
 	}{
-		{"one neuron, two shapes", true, 1},
-		{"two independent neurons", false, 2},
+		{"one neuron, two shapes", true, 40, 90, 1},
+		{"two independent neurons", false, 40, 90, 2},
+		// 8 Hz per shape: the 256 recent members span only 32 s, too short to decide; the
+		// spike-time history gathers the evidence within about 40 s.
+		{"one slow neuron, two shapes", true, 16, 120, 1},
+		{"two slow independent neurons", false, 8, 120, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			a := staticUnits(61, 1, dim)[0]
-			a.rateHz = 40 // the refractory test needs rates above ~13 Hz per shape
+			a.rateHz = tc.rateHz
 			b := a
 			b.emb = append([]float64(nil), a.emb...)
 			b.emb[3] += 8 // a second waveform shape, 8 SD away
 			var spikes []synthSpike
 			if tc.oneNeuron {
 				a.alt, a.altFrac = b.emb, 0.5
-				spikes = withDeadTime(genStream(62, []synthUnit{a}, durS, dim), 0, 3e-3)
+				spikes = withDeadTime(genStream(62, []synthUnit{a}, tc.durS, dim), 0, 3e-3)
 			} else {
-				spikes = genStream(62, []synthUnit{a, b}, durS, dim)
+				spikes = genStream(62, []synthUnit{a, b}, tc.durS, dim)
 			}
 			o, rc := runSync(t, Config{}, probe.Poly32(), spikes)
 			st := o.Stats()
@@ -275,7 +281,8 @@ func TestRefractoryMerge(t *testing.T) {
 			}
 			labels := rc.finalLabels(spikes)
 			for u := 0; u < 2 && (u == 0 || !tc.oneNeuron); u++ {
-				if id, f := dominantLabel(spikes, labels, u, 30, durS); id == 0 || f < 0.9 {
+				id, f := dominantLabel(spikes, labels, u, tc.durS-30, tc.durS)
+				if id == 0 || f < 0.9 {
 					t.Errorf("source %d: id %d holds %.2f of its late spikes", u, id, f)
 				}
 			}

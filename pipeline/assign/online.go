@@ -223,6 +223,7 @@ func (o *Online) absorb(u *unit, p *point, q float32) {
 	}
 	u.m.update(p, q, r)
 	u.recent.push(p)
+	u.times.push(p.timeS)
 	u.n++
 	u.lastS = max(u.lastS, p.timeS)
 }

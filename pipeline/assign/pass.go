@@ -164,8 +164,10 @@ func (o *Online) newUnit(pts []point) *unit {
 // prepareUnit returns a unit fitted to pts, without an id. It allocates the member ring and
 // touches no shared state.
 func (o *Online) prepareUnit(pts []point, dim int) *unit {
-	u := &unit{recent: newRecentRing(o.cfg.RecentSpikes)}
+	u := &unit{recent: newRecentRing(o.cfg.RecentSpikes),
+		times: newTimeRing(o.cfg.SpikeTimeHistory)}
 	initModel(&u.m, pts, dim, o.lim)
+	u.times.reset(pointTimes(pts))
 	u.recent.reset(slices.SortedFunc(slices.Values(pts),
 		func(x, y point) int { return cmpSeq(x.seq, y.seq) }))
 	u.n = uint64(len(pts))

@@ -55,7 +55,8 @@ func TestRealData(t *testing.T) {
 	var events []stream.UnitEvent
 	acfg := assign.Config{Synchronous: true, SampleRateHz: rec.SampleRateHz,
 		GateSD: envOr("GATESD", 0), MinSpikes: int(envOr("MINSPIKES", 0)),
-		SplitDPrime: envOr("SPLITDP", 0), MergeDPrime: envOr("MERGEDP", 0)}
+		SplitDPrime: envOr("SPLITDP", 0), MergeDPrime: envOr("MERGEDP", 0),
+		SpikeTimeHistory: int(envOr("HIST", 0))}
 	o, err := assign.New(acfg, p,
 		func(ev stream.UnitEvent) { events = append(events, ev) })
 	if err != nil {
@@ -65,6 +66,16 @@ func TestRealData(t *testing.T) {
 		o.Assign(&spikes[i].sp)
 	}
 	o.ClusterNow()
+	if os.Getenv("EVENTS") != "" {
+		for _, ev := range events {
+			if ev.Kind != stream.UnitUpdated {
+				t.Logf("event %v unit %d related %v at %.1f s: ch %d %.0f uV (%.0f, %.0f) um, "+
+					"%d spikes, %d backfilled", ev.Kind, ev.UnitID, ev.Related,
+					float64(ev.SampleIndex)/rec.SampleRateHz, ev.PeakChannel, ev.AmplitudeUV,
+					ev.XUm, ev.YUm, ev.NumSpikes, len(ev.Backfill))
+			}
+		}
+	}
 	labels := relabel(spikes, events)
 	mean := report(t, rec, spikes, labels)
 	if os.Getenv("PROBE") == "" && os.Getenv("UNITS") == "" && mean < 0.6 {
@@ -97,7 +108,17 @@ func detect(t *testing.T, rec *sim.Recording, pca bool) []labelled {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cands, err := pipeline.FindCandidates(pipeline.DetectConfig{}, f)
+	dcfg, det := pipeline.DetectConfig{}, (*models.Detector)(nil)
+	if !pca { // as the live learned path: its candidate threshold and score cut
+		if det, err = models.DefaultDetector(); err != nil {
+			t.Fatal(err)
+		}
+		dcfg.ThresholdSD = 4
+		if tr := det.Header().Training; tr != nil && tr.CandidateSD > 0 {
+			dcfg.ThresholdSD = tr.CandidateSD
+		}
+	}
+	cands, err := pipeline.FindCandidates(dcfg, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,6 +139,9 @@ func detect(t *testing.T, rec *sim.Recording, pca bool) []labelled {
 	for _, c := range cands {
 		var s pipeline.Snippet
 		if !pipeline.CutSnippet(cut.Config(), f, c, &s) {
+			continue
+		}
+		if det != nil && det.Score(&s) < det.Threshold() {
 			continue
 		}
 		sp := pipeline.Spike{Snippet: s, AmplitudeUV: c.AmplitudeUV,
@@ -235,11 +259,27 @@ func report(t *testing.T, rec *sim.Recording, spikes []labelled, labels []uint32
 			continue
 		}
 		t.Logf("%s", fmt.Sprintf("unit %2d snr %5.1f rate %4.1f detected %5d unassigned %4d "+
-			"(%4d after first label at %5.1f s) best %3d agreement %.3f", u, rec.Units[u].SNR,
-			rec.Units[u].RateHz, nDet[u], unassigned[u], late[u],
-			float64(firstLabelled[u])/rec.SampleRateHz, bestL, bestA))
+			"(%4d after first label at %5.1f s) best %3d agreement %.3f; %s", u,
+			rec.Units[u].SNR, rec.Units[u].RateHz, nDet[u], unassigned[u], late[u],
+			float64(firstLabelled[u])/rec.SampleRateHz, bestL, bestA, sharesOf(u, count)))
 	}
 	mean := sum / float64(len(rec.Units))
 	t.Logf("mean agreement over detected spikes %.3f, sorted units %d", mean, len(nSorted))
 	return mean
+}
+
+// sharesOf lists the sorted units that hold true unit u's detected spikes, as id:count.
+func sharesOf(u int, count map[[2]int]int) string {
+	var keys [][2]int
+	for key := range count {
+		if key[0] == u {
+			keys = append(keys, key)
+		}
+	}
+	slices.SortFunc(keys, func(a, b [2]int) int { return count[b] - count[a] })
+	out := ""
+	for _, key := range keys {
+		out += fmt.Sprintf(" %d:%d", key[1], count[key])
+	}
+	return out
 }

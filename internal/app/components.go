@@ -73,7 +73,7 @@ func BuildComponents(method Method, modelPath string, p *probe.Probe, rateHz flo
 		c.Assigner = assign.NewNearestCentroid(assign.BaselineConfig{RadiusEmb: radius}, sink)
 		return c, nil
 	}
-	c.Assigner, err = assign.New(tuneEnv(assign.Config{SampleRateHz: rateHz}), p, sink)
+	c.Assigner, err = assign.New(assign.Config{SampleRateHz: rateHz}, p, sink)
 	if err != nil {
 		return nil, fmt.Errorf("online assigner: %w", err)
 	}

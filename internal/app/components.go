@@ -34,6 +34,11 @@ func ParseMethod(s string) (Method, error) {
 // baselineRadiusPerDim scales the nearest-centroid radius with the PCA dimension.
 const baselineRadiusPerDim = 3
 
+// baselineRadiusUm restricts the nearest-centroid baseline to the units near a spike's
+// estimated position, as classical sorters work per channel group; on a tetrode every unit
+// is within it.
+const baselineRadiusUm = 50
+
 // learnedThresholdSD is the candidate threshold under the learned scorer: lower than the
 // baseline's 5 SD so that recall rises, with the scorer restoring precision.
 const learnedThresholdSD = 4
@@ -70,7 +75,8 @@ func BuildComponents(method Method, modelPath string, p *probe.Probe, rateHz flo
 		// PCA scores are in noise units; same-unit spikes scatter by about 2.5 sqrt(dim)
 		// around their centroid (measured on sim), and the radius admits most of that.
 		radius := baselineRadiusPerDim * math.Sqrt(float64(c.Embedder.Dim()))
-		c.Assigner = assign.NewNearestCentroid(assign.BaselineConfig{RadiusEmb: radius}, sink)
+		c.Assigner = assign.NewNearestCentroid(assign.BaselineConfig{RadiusEmb: radius,
+			RadiusUm: baselineRadiusUm}, sink)
 		return c, nil
 	}
 	c.Assigner, err = assign.New(assign.Config{SampleRateHz: rateHz}, p, sink)

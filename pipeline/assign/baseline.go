@@ -16,6 +16,10 @@ type BaselineConfig struct {
 	RadiusEmb float64
 	// MaxUnits caps the units; once reached, every spike joins its nearest centroid [4096].
 	MaxUnits int
+	// RadiusUm, when positive, makes only the units whose mean position lies within this
+	// distance of a spike's estimated position candidates for it, as classical sorters work
+	// per channel group; a spike with no candidate founds a unit [0: every unit competes].
+	RadiusUm float64
 }
 
 // radiusPerSqrtDim sets the default RadiusEmb: this many times the square root of the
@@ -26,7 +30,8 @@ const radiusPerSqrtDim = 3
 // with the nearest centroid in embedding space when that is within RadiusEmb (the centroid
 // becomes the running mean of its members), and otherwise founds a new unit at once. It
 // labels every spike immediately, has no pool, never merges, splits or retires, and ignores
-// position and amplitude. It is what the Online assigner should beat.
+// amplitude; position only restricts the candidates when RadiusUm is set. It is what the
+// Online assigner should beat.
 //
 // Assign must be called from one goroutine; the sink is called from it for each new unit.
 // Assign allocates only when it founds a unit; its cost grows linearly with the units.
@@ -35,6 +40,7 @@ type NearestCentroid struct {
 	sink   pipeline.UnitSink
 	dim    int
 	means  []float32 // units x dim
+	pos    []float32 // units x 2: running mean position, um
 	counts []uint64
 }
 
@@ -46,6 +52,9 @@ func NewNearestCentroid(cfg BaselineConfig, sink pipeline.UnitSink) *NearestCent
 	}
 	if cfg.MaxUnits <= 0 {
 		cfg.MaxUnits = 4096
+	}
+	if !(cfg.RadiusUm > 0) || math.IsInf(cfg.RadiusUm, 0) {
+		cfg.RadiusUm = 0
 	}
 	return &NearestCentroid{cfg: cfg, sink: sink}
 }
@@ -63,7 +72,10 @@ func (nc *NearestCentroid) Assign(sp *pipeline.Spike) {
 	if len(sp.Embedding) != nc.dim || nc.dim == 0 {
 		return
 	}
-	best, bestD2 := nc.nearest(sp.Embedding)
+	best, bestD2 := nc.nearest(sp, nc.cfg.RadiusUm)
+	if best < 0 && len(nc.counts) >= nc.cfg.MaxUnits {
+		best, bestD2 = nc.nearest(sp, 0)
+	}
 	r2 := nc.cfg.RadiusEmb * nc.cfg.RadiusEmb
 	if best < 0 || (bestD2 > r2 && len(nc.counts) < nc.cfg.MaxUnits) {
 		best = nc.found(sp)
@@ -74,13 +86,23 @@ func (nc *NearestCentroid) Assign(sp *pipeline.Spike) {
 	for k, v := range sp.Embedding {
 		m[k] += w * (v - m[k])
 	}
+	p := nc.pos[2*best : 2*best+2]
+	p[0] += w * (sp.XUm - p[0])
+	p[1] += w * (sp.YUm - p[1])
 	sp.Unit = uint32(best + 1)
 }
 
-// nearest returns the index of the nearest centroid and its squared distance; -1 if none.
-func (nc *NearestCentroid) nearest(e []float32) (int, float64) {
+// nearest returns the index of the centroid nearest to sp's embedding among the units within
+// radiusUm of sp's position (all units when radiusUm is 0) and its squared distance; -1 if
+// none.
+func (nc *NearestCentroid) nearest(sp *pipeline.Spike, radiusUm float64) (int, float64) {
+	e := sp.Embedding
 	best, bestD2 := -1, math.Inf(1)
+	r2 := float32(radiusUm * radiusUm)
 	for u := range nc.counts {
+		if dx, dy := nc.pos[2*u]-sp.XUm, nc.pos[2*u+1]-sp.YUm; r2 > 0 && dx*dx+dy*dy > r2 {
+			continue
+		}
 		m := nc.means[u*nc.dim : (u+1)*nc.dim]
 		var d2 float32
 		for k, v := range e {
@@ -97,6 +119,7 @@ func (nc *NearestCentroid) nearest(e []float32) (int, float64) {
 // found adds a unit centred on sp, reports it and returns its index.
 func (nc *NearestCentroid) found(sp *pipeline.Spike) int {
 	nc.means = append(nc.means, sp.Embedding...)
+	nc.pos = append(nc.pos, sp.XUm, sp.YUm)
 	nc.counts = append(nc.counts, 0)
 	u := len(nc.counts) - 1
 	if nc.sink != nil {

@@ -58,3 +58,31 @@ func TestNearestCentroidRadiusAndDim(t *testing.T) {
 		}
 	}
 }
+
+func TestNearestCentroidPositionRadius(t *testing.T) {
+	type in struct {
+		emb  []float32
+		yUm  float32
+		want uint32
+	}
+	tests := []struct {
+		name     string
+		radiusUm float64
+		spikes   []in
+	}{
+		{"off: position ignored", 0, []in{{[]float32{0, 0}, 0, 1}, {[]float32{0, 0}, 500, 1}}},
+		{"far spike founds", 100, []in{{[]float32{0, 0}, 0, 1}, {[]float32{0, 0}, 500, 2},
+			{[]float32{0.1, 0}, 480, 2}, {[]float32{0.1, 0}, 20, 1}}},
+	}
+	for _, tc := range tests {
+		nc := NewNearestCentroid(BaselineConfig{RadiusEmb: 1, RadiusUm: tc.radiusUm}, nil)
+		for i, s := range tc.spikes {
+			sp := synthSpike{}.sp
+			sp.Embedding, sp.YUm = s.emb, s.yUm
+			nc.Assign(&sp)
+			if sp.Unit != s.want {
+				t.Errorf("%s: spike %d got unit %d, want %d", tc.name, i, sp.Unit, s.want)
+			}
+		}
+	}
+}

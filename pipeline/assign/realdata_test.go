@@ -56,7 +56,7 @@ func TestRealData(t *testing.T) {
 	acfg := assign.Config{Synchronous: true, SampleRateHz: rec.SampleRateHz,
 		GateSD: envOr("GATESD", 0), MinSpikes: int(envOr("MINSPIKES", 0)),
 		SplitDPrime: envOr("SPLITDP", 0), MergeDPrime: envOr("MERGEDP", 0),
-		SpikeTimeHistory: int(envOr("HIST", 0))}
+		SpikeTimeHistory: int(envOr("HIST", 0)), RefractoryMs: envOr("REFMS", 0)}
 	o, err := assign.New(acfg, p,
 		func(ev stream.UnitEvent) { events = append(events, ev) })
 	if err != nil {

@@ -67,6 +67,11 @@ func Bench(ctx context.Context, cases []BenchCase, methods []Method, seed int64,
 	return rows, nil
 }
 
+// benchOne measures one case and method.
+//
+// TODO: run the replayer in a process of its own, as a real acquisition system would be;
+// in-process, its timer wake-ups compete with the sorter for the same two cores and its
+// lateness (reported as ReplayLate) inflates the trough-to-event tail.
 func benchOne(ctx context.Context, c BenchCase, rec *sim.Recording, m Method,
 	log *zap.Logger) (BenchRow, error) {
 	row := BenchRow{Case: c.Name, Method: m, Channels: c.Probe.NumChannels()}

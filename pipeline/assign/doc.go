@@ -61,7 +61,10 @@
 // independent trains would give): one neuron whose waveform took two shapes, as when drift
 // moves its peak channel. The evidence grows with both rates and the time the two units have
 // existed together (each unit keeps SpikeTimeHistory spike times): about 40 s for two 8 Hz
-// shapes, minutes for slow units.
+// shapes, minutes for slow units. A unit that falls silent just as another, at its place
+// and amplitude and firing at a similar rate, begins is the same neuron handed over to a new
+// shape (drift moved its peak channel, and the old shape stopped before the refractory test
+// could decide): the younger id merges into the older, which takes the new shape's model.
 //
 // A unit whose recent members split at SplitDPrime into two halves of MinSpikes each, by one
 // two-means bisection or by clustering them as the pool is clustered, is split, unless the

@@ -49,7 +49,9 @@ func (o *Online) selectMerges() {
 				continue
 			}
 			pr := mergePair{a: min(a.id, b.id), b: max(a.id, b.id)}
-			if similar(&a.m, &b.m, o.cfg.SplitDPrime) {
+			if o.handoff(a, b) || o.handoff(b, a) {
+				pr.handoff = true
+			} else if similar(&a.m, &b.m, o.cfg.SplitDPrime) {
 				pr.pts = b.recent.appendTo(a.recent.appendTo(nil))
 			} else if !o.colocated(a, b) {
 				continue
@@ -85,6 +87,42 @@ func (o *Online) colocated(a, b *unit) bool {
 	return rateA*rateB*(hi-lo)*2*o.cfg.RefractoryMs/1e3 >= minExpectedCoincidences
 }
 
+// Handoff test constants: the old unit must have missed handoffSilentSpikes spikes at its
+// rate (chance: e^-10), the new one must have begun within handoffWindowISIs of the old
+// one's mean interspike interval of its last spike, and their rates must agree within
+// handoffRateRatio.
+const (
+	handoffSilentSpikes = 10
+	handoffWindowISIs   = 20
+	handoffRateRatio    = 3
+)
+
+// handoff reports whether unit b took over from unit old: old fell silent (it has missed
+// handoffSilentSpikes spikes at its own rate) at about the time b began to fire, b fires at a
+// similar rate, and the two sit at the same place with the same amplitude. That is one
+// neuron whose waveform changed as drift moved its peak channel, too slow for the refractory
+// test, whose evidence needs both shapes at once. Caller holds mu.
+func (o *Online) handoff(old, b *unit) bool {
+	_, posDP, ampDP := modelSeparation(&old.m, &b.m)
+	if posDP >= o.cfg.MergeDPrime || ampDP >= o.cfg.MergeDPrime {
+		return false
+	}
+	o0, o1, okO := old.times.span()
+	b0, b1, okB := b.times.span()
+	if !okO || !okB || o1 <= o0 || b1 <= b0 || b0 <= o0 {
+		return false
+	}
+	rateO := float64(old.times.len()-1) / (o1 - o0)
+	rateB := float64(b.times.len()-1) / (b1 - b0)
+	if rateB > handoffRateRatio*rateO || rateO > handoffRateRatio*rateB {
+		return false
+	}
+	if (o.nowS-o1)*rateO < handoffSilentSpikes {
+		return false
+	}
+	return math.Abs(b0-o1)*rateO <= handoffWindowISIs
+}
+
 // testMerges decides each queued pair: merge when the two spike trains share a refractory
 // period (one neuron whose embedding took two shapes, e.g. as drift moved its peak
 // channel) or, for pairs with close models, when the union of their members shows no split
@@ -94,7 +132,7 @@ func (o *Online) testMerges(dim int) {
 	for i := range o.ps.pairs {
 		pr := &o.ps.pairs[i]
 		pr.refractory = sharedRefractory(pr.timesA, pr.timesB, refrS)
-		pr.accept = pr.refractory
+		pr.accept = pr.refractory || pr.handoff
 		if pr.accept || pr.refractoryOnly {
 			continue
 		}
@@ -180,15 +218,23 @@ func (o *Online) applyMerges() {
 		if a == nil || b == nil {
 			continue
 		}
-		pts := a.recent.appendTo(nil)
-		pts = b.recent.appendTo(pts)
-		slices.SortFunc(pts, func(x, y point) int { return cmpSeq(x.seq, y.seq) })
+		var pts []point
+		switch {
+		case pr.handoff && b.lastS > a.lastS: // the survivor takes the current shape
+			pts = b.recent.appendTo(nil)
+		case pr.handoff:
+			pts = a.recent.appendTo(nil)
+		default:
+			pts = a.recent.appendTo(nil)
+			pts = b.recent.appendTo(pts)
+			slices.SortFunc(pts, func(x, y point) int { return cmpSeq(x.seq, y.seq) })
+		}
 		o.refit(a, pts)
 		ts := a.times.appendTo(nil)
 		ts = b.times.appendTo(ts)
 		slices.Sort(ts)
 		a.times.reset(ts)
-		a.oneNeuron = a.oneNeuron || b.oneNeuron || pr.refractory
+		a.oneNeuron = a.oneNeuron || b.oneNeuron || pr.refractory || pr.handoff
 		a.n += b.n
 		a.lastS = max(a.lastS, b.lastS)
 		o.units = slices.DeleteFunc(o.units, func(u *unit) bool { return u == b })

@@ -289,3 +289,37 @@ func TestRefractoryMerge(t *testing.T) {
 		})
 	}
 }
+
+func TestHandoffMerge(t *testing.T) {
+	const dim, durS, switchS = 8, 80.0, 30.0
+	tests := []struct {
+		name     string
+		ampRatio float64 // of the second shape's amplitude to the first's
+		wantLive int
+	}{
+		{"same place and amplitude: one neuron", 1, 1},
+		{"twice the amplitude: two neurons", 2, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := staticUnits(71, 1, dim)[0]
+			a.rateHz, a.stopS = 10, switchS
+			b := a
+			b.emb = append([]float64(nil), a.emb...)
+			b.emb[2] += 8 // the waveform changes shape at switchS
+			b.ampUV *= tc.ampRatio
+			b.startS, b.stopS = switchS, 0
+			spikes := genStream(72, []synthUnit{a, b}, durS, dim)
+			o, rc := runSync(t, Config{}, probe.Poly32(), spikes)
+			if st := o.Stats(); st.UnitsLive != tc.wantLive {
+				t.Errorf("%d live units, want %d; stats %+v", st.UnitsLive, tc.wantLive, st)
+			}
+			labels := rc.finalLabels(spikes)
+			early, _ := dominantLabel(spikes, labels, 0, 10, switchS)
+			late, f := dominantLabel(spikes, labels, 1, durS-30, durS)
+			if same := early == late; same != (tc.wantLive == 1) || f < 0.9 {
+				t.Errorf("early id %d, late id %d (%.2f of late spikes)", early, late, f)
+			}
+		})
+	}
+}

@@ -36,7 +36,10 @@ type mergePair struct {
 	pts            []point
 	refractoryOnly bool // their embeddings differ: only the refractory test may merge them
 	refractory     bool // the trains share a refractory period
-	accept         bool
+	// handoff: one unit fell silent as the other, at its place and amplitude, began to
+	// fire; the newer shape is the same neuron after drift moved it (decided under mu).
+	handoff bool
+	accept  bool
 }
 
 // splitCheck is a unit whose recent members are tested for two modes.

@@ -94,6 +94,7 @@ func (c *clusterer) run(pts []point, dim int) [][]int32 {
 		if c.start[cell+1] == c.start[cell] {
 			continue
 		}
+		yieldCPU()
 		hood = c.neighbourhood(cell, hood[:0])
 		if len(hood) < c.minSpikes || !c.fresh(pts, hood, cell) {
 			continue

@@ -130,6 +130,7 @@ func (o *Online) handoff(old, b *unit) bool {
 func (o *Online) testMerges(dim int) {
 	refrS := o.cfg.RefractoryMs / 1e3
 	for i := range o.ps.pairs {
+		yieldCPU()
 		pr := &o.ps.pairs[i]
 		pr.refractory = sharedRefractory(pr.timesA, pr.timesB, refrS)
 		pr.accept = pr.refractory || pr.handoff
@@ -332,6 +333,7 @@ func cmpFloat(a, b float64) int {
 // Caller holds passMu only.
 func (o *Online) testSplits(dim int) {
 	for i := range o.ps.splits {
+		yieldCPU()
 		sc := &o.ps.splits[i]
 		labels, _, split := o.ps.cl.sep.bestSplit(sc.pts, nil, dim, o.cfg.SplitDPrime)
 		ones := 0

@@ -194,6 +194,9 @@ func bestCandidate(ix *unitIndex, units []*unit, p *point, radiusUm float64) (*u
 		for x := max(cx-1, 0); x <= min(cx+1, ix.g.nx-1); x++ {
 			c := y*ix.g.nx + x
 			for _, i := range ix.idx[ix.start[c]:ix.start[c+1]] {
+				if int(i) >= len(units) {
+					continue // defensive: the index must never outlive a shrink of units
+				}
 				u := units[i]
 				dx, dy := u.m.xUm-p.xUm, u.m.yUm-p.yUm
 				if dx*dx+dy*dy > r2 {

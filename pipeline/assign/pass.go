@@ -2,6 +2,7 @@ package assign
 
 import (
 	"math"
+	"runtime"
 	"slices"
 	"time"
 
@@ -51,6 +52,12 @@ type splitCheck struct {
 	accept    bool
 }
 
+// yieldCPU lets other goroutines run between the pieces of a background pass. A pass can
+// take tens of ms of CPU; on a two-core machine, running it in one piece would hold up the
+// pipeline's stages for that long (Go preempts a running goroutine only every 10 ms).
+// Called between pieces of well under a millisecond, it keeps that delay small.
+func yieldCPU() { runtime.Gosched() }
+
 // pass runs one background pass. Caller holds passMu.
 func (o *Online) pass() {
 	ps := &o.ps
@@ -59,7 +66,11 @@ func (o *Online) pass() {
 	start := time.Now()
 	o.mu.Lock()
 	o.st.Passes++
-	o.expireAndRetire()
+	if o.expireAndRetire() {
+		// Assign may run between this section and the apply section below, so the index
+		// must match o.units as soon as a retirement shrinks it.
+		o.index.rebuild(o.units)
+	}
 	o.summaries()
 	ps.pool = o.pool.appendTo(ps.pool[:0])
 	snapshotSeq := o.seq
@@ -119,12 +130,13 @@ func (o *Online) nearestChannel(xUm, yUm float32) uint16 {
 }
 
 // expireAndRetire drops pool spikes older than PoolMaxAgeS and retires units silent for
-// RetireAfterS. Caller holds mu.
-func (o *Online) expireAndRetire() {
+// RetireAfterS; it reports whether any unit was retired. Caller holds mu.
+func (o *Online) expireAndRetire() bool {
 	oldestS := o.nowS - o.cfg.PoolMaxAgeS
 	o.st.PoolExpired += uint64(o.pool.filter(func(p *point) bool { return p.timeS >= oldestS }))
 
 	silentS := o.nowS - o.cfg.RetireAfterS
+	before := len(o.units)
 	o.units = slices.DeleteFunc(o.units, func(u *unit) bool {
 		if u.lastS >= silentS {
 			return false
@@ -133,6 +145,7 @@ func (o *Online) expireAndRetire() {
 		o.st.UnitsRetired++
 		return true
 	})
+	return len(o.units) != before
 }
 
 // summaries queues a UnitUpdated for each unit that gained members and has not reported for

@@ -66,9 +66,12 @@ type Config struct {
 
 	// LibraryDir caches the simulated cell library; default
 	// os.UserCacheDir()/spikestream/templates. LibrarySize is the number of cells in the
-	// library; default 200.
+	// library; default 200. LibrarySeed draws the library's cells (morphologies, channel
+	// densities); 0 takes LibrarySeed, the library training uses. Evaluations that must
+	// hold out cells, not just placements, pass another seed.
 	LibraryDir  string
 	LibrarySize int
+	LibrarySeed int64
 }
 
 // TruthSpike is one ground-truth spike: the sample index of its trough on the unit's peak

@@ -41,6 +41,9 @@ func withDefaults(cfg Config) Config {
 	if cfg.LibrarySize == 0 {
 		cfg.LibrarySize = DefaultLibrarySize
 	}
+	if cfg.LibrarySeed == 0 {
+		cfg.LibrarySeed = LibrarySeed
+	}
 	if cfg.DriftJumps > 0 && cfg.DriftJumpUm == 0 {
 		cfg.DriftJumpUm = DefaultDriftJumpUm
 	}

@@ -94,8 +94,11 @@ type MetaModel struct {
 	AmplitudeModS     [2]float64 `json:"amplitude_mod_period_s"`
 }
 
-func currentModel() MetaModel {
-	return MetaModel{LibrarySeed: LibrarySeed, TemplatePreMs: templatePreMs,
+func currentModel(librarySeed int64) MetaModel {
+	if librarySeed == 0 {
+		librarySeed = LibrarySeed
+	}
+	return MetaModel{LibrarySeed: librarySeed, TemplatePreMs: templatePreMs,
 		TemplatePostMs: templatePostMs, AmplifierHz: amplifierHz,
 		PinkCornersHz: pinkCornersHz[:], NoiseCorrLengthUm: noiseCorrLengthUm,
 		NoiseCommonW: noiseCommonW, UnitZRangeUm: [2]float64{unitMinZUm, unitMaxZUm},
@@ -113,7 +116,7 @@ func (r *Recording) meta() Meta {
 		NumChannels: r.NumChannels(), NumSamples: r.NumSamples, DType: "int16",
 		UVPerBit: r.UVPerBit, DurationS: r.DurationS(), Seed: c.Seed, ProbeName: r.Probe.Name,
 		TemplateSamples: r.TemplateSamples, TemplatePre: r.TemplatePre,
-		ClippedSamples: r.ClippedSamples, Model: currentModel(),
+		ClippedSamples: r.ClippedSamples, Model: currentModel(c.LibrarySeed),
 		DriftStepS: r.DriftStepS, DriftUm: r.DriftTraceUm,
 		Config: MetaConfig{Units: c.Units, DurationS: c.DurationS,
 			SampleRateHz: c.SampleRateHz, NoiseUV: c.NoiseUV, UVPerBit: c.UVPerBit,

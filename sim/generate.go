@@ -41,7 +41,7 @@ func GenerateInto(ctx context.Context, cfg Config, buf []int16) (*Recording, err
 	if err := validate(cfg); err != nil {
 		return nil, err
 	}
-	lib, err := loadLibrary(ctx, cfg.LibraryDir, cfg.LibrarySize)
+	lib, err := loadLibrary(ctx, cfg.LibraryDir, cfg.LibrarySize, cfg.LibrarySeed)
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
@@ -57,14 +57,15 @@ var libraryCache struct {
 
 // loadLibrary returns the cells of the library of the given size, from memory, the disk
 // cache or a fresh build.
-func loadLibrary(ctx context.Context, dir string, size int) ([]*neuron.Sources, error) {
-	key := fmt.Sprintf("%s|%d", dir, size)
+func loadLibrary(ctx context.Context, dir string, size int, seed int64) ([]*neuron.Sources,
+	error) {
+	key := fmt.Sprintf("%s|%d|%d", dir, size, seed)
 	libraryCache.Lock()
 	defer libraryCache.Unlock()
 	if cells, ok := libraryCache.m[key]; ok {
 		return cells, nil
 	}
-	lib, err := library.LoadOrBuild(ctx, dir, library.Config{N: size, Seed: LibrarySeed})
+	lib, err := library.LoadOrBuild(ctx, dir, library.Config{N: size, Seed: seed})
 	if err != nil {
 		return nil, fmt.Errorf("cell library: %w", err)
 	}

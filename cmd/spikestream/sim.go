@@ -31,7 +31,7 @@ type simFlags struct {
 	dur                         seconds
 	noise, rate, uvBit, driftUm float64
 	nonRigid                    float64
-	seed                        int64
+	seed, libSeed               int64
 	autoUnits                   bool // --report alone without --units
 }
 
@@ -55,6 +55,8 @@ func parseSimFlags(args []string) (*simFlags, error) {
 	fs.StringVar(&f.report, "report", "", "write figures and report.md about a recording here")
 	fs.StringVar(&f.libDir, "library-dir", "", "cell library cache (default: user cache dir)")
 	fs.IntVar(&f.libN, "library-size", 0, "cells in the library (default 200)")
+	fs.Int64Var(&f.libSeed, "library-seed", 0, "seed of the cell library (default: the "+
+		"library the shipped models were trained on; another seed holds cells out)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -117,7 +119,8 @@ func (f *simFlags) config() (sim.Config, error) {
 	return sim.Config{Probe: p, Units: units, DurationS: float64(f.dur),
 		SampleRateHz: f.rate, NoiseUV: f.noise, UVPerBit: f.uvBit, Seed: f.seed,
 		DriftUm: f.driftUm, DriftJumps: f.jumps, DriftNonRigid: f.nonRigid,
-		BackgroundCells: f.bg, LibraryDir: f.libDir, LibrarySize: f.libN}, nil
+		BackgroundCells: f.bg, LibraryDir: f.libDir, LibrarySize: f.libN,
+		LibrarySeed: f.libSeed}, nil
 }
 
 func runSim(args []string) error {

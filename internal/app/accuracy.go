@@ -51,8 +51,12 @@ func SortRecording(m Method, log *zap.Logger) eval.SortFunc {
 }
 
 // AccuracySeedBase offsets the seeds of the accuracy benchmark's recordings; training uses
-// seeds below it (see models), so these recordings and their cell draws are held out.
+// seeds below it (see models), so these recordings and their placements are held out.
 const AccuracySeedBase = 900_000
+
+// HeldOutLibrarySeed draws the cell library of the accuracy benchmark: different cells
+// (morphologies, channel densities) from the library the shipped models were trained on.
+const HeldOutLibrarySeed = 20261203
 
 // maxProbeS bounds the 384-channel case: recordings are generated and held in memory
 // (23 MB per second), so a 10-minute Neuropixels recording would not fit in 24 GiB.
@@ -69,13 +73,14 @@ func AccuracyCases(durationS float64, seed int64) []eval.AccuracyCase {
 		cs = append(cs, eval.AccuracyCase{
 			Name: fmt.Sprintf("tetrode-%du", units),
 			Config: sim.Config{Probe: probe.Tetrode(), Units: units, DurationS: durationS,
-				NoiseUV: 10, Seed: base + int64(i)},
+				NoiseUV: 10, Seed: base + int64(i), LibrarySeed: HeldOutLibrarySeed},
 		})
 	}
 	cs = append(cs, eval.AccuracyCase{
 		Name: "np1-100u-drift20um",
 		Config: sim.Config{Probe: probe.Neuropixels1(), Units: 100,
-			DurationS: min(durationS, maxProbeS), NoiseUV: 10, DriftUm: 20, Seed: base + 10},
+			DurationS: min(durationS, maxProbeS), NoiseUV: 10, DriftUm: 20, Seed: base + 10,
+			LibrarySeed: HeldOutLibrarySeed},
 	})
 	return cs
 }

@@ -20,10 +20,10 @@ func init() {
 }
 
 func runDemo(args []string) error {
-	fs := newFlags("demo", "[--probe tetrode] [--units 6] [--duration 20s] [--noise-uv 10]")
+	fs := newFlags("demo", "[--probe tetrode] [--units 6] [--duration 30s] [--noise-uv 10]")
 	probeArg := fs.String("probe", "tetrode", "probe: tetrode, poly32, neuropixels1 or a JSON file")
 	units := fs.Int("units", 6, "simulated units near the probe")
-	dur := seconds(20)
+	dur := seconds(30) // long enough for the online assigner to found most units
 	fs.Var(&dur, "duration", "recording length (seconds, or 20s, 2m)")
 	noise := fs.Float64("noise-uv", 10, "background noise, uV RMS")
 	rateHz := fs.Float64("rate-hz", 30000, "sample rate, Hz")

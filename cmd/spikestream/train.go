@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"path/filepath"
 
+	"github.com/spikestream/spikestream/internal/app"
 	"github.com/spikestream/spikestream/models"
 	"github.com/spikestream/spikestream/models/train"
 	"github.com/spikestream/spikestream/sim"
@@ -30,6 +31,8 @@ func runTrain(args []string) error {
 	from := fs.String("models", "", "with --evaluate: folder of checkpoints (default: shipped)")
 	perNoise := fs.Int("eval-recordings", 6, "with --evaluate: recordings per noise level")
 	figure := fs.String("figure", "", "with --evaluate: write the PR figure (PNG) here")
+	libSeed := fs.Int64("library-seed", app.HeldOutLibrarySeed, "with --evaluate: seed of "+
+		"the cell library (default: cells held out from training; 0: the training library)")
 	data := fs.String("data", "", "train on the recordings of this folder (spikestream sim --count)"+
 		" instead of simulating")
 	if err := parseFlags(fs, args); err != nil {
@@ -38,7 +41,7 @@ func runTrain(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if *evaluate {
-		return runEvaluate(ctx, *from, *perNoise, *dur, *figure)
+		return runEvaluate(ctx, *from, *perNoise, *dur, *figure, *libSeed)
 	}
 	det, emb := train.DetectorFit, train.EmbedderFit
 	det.Steps, emb.Steps = *detSteps, *embSteps
@@ -50,8 +53,12 @@ func runTrain(args []string) error {
 // runEvaluate loads the models (shipped, or from a folder) and prints the evaluation
 // tables to stdout.
 func runEvaluate(ctx context.Context, from string, perNoise int, durS float64,
-	figure string) error {
-	cfg := train.EvalConfig{Generate: sim.Generate, PerNoise: perNoise, DurationS: durS,
+	figure string, librarySeed int64) error {
+	generate := func(ctx context.Context, c sim.Config) (*sim.Recording, error) {
+		c.LibrarySeed = librarySeed
+		return sim.Generate(ctx, c)
+	}
+	cfg := train.EvalConfig{Generate: generate, PerNoise: perNoise, DurationS: durS,
 		Progress: os.Stderr, FigurePath: figure}
 	var err error
 	if from == "" {

@@ -52,8 +52,8 @@ func (e *Embedder) Header() Header { return e.hdr }
 func (e *Embedder) Dim() int { return e.net.OutSize() }
 
 // Embed writes the unit-length embedding of s to dst[:Dim()]. A malformed snippet, or one
-// whose samples are not finite, gives zeros. It is deterministic, does not allocate, and must not be called concurrently on
-// one instance.
+// whose samples are not finite, gives zeros. It is deterministic, does not allocate, and
+// must not be called concurrently on one instance.
 func (e *Embedder) Embed(s *pipeline.Snippet, dst []float32) {
 	dst = dst[:e.Dim()]
 	if !e.hdr.Input.Fill(s, 0, e.in) {

@@ -67,7 +67,8 @@ func (p *PCA) Header() Header { return p.hdr }
 func (p *PCA) Dim() int { return p.dim }
 
 // Embed writes the Dim() principal-component scores of s to dst. A malformed snippet, or
-// one whose samples are not finite, gives zeros. It does not allocate and must not be called concurrently on one instance.
+// one whose samples are not finite, gives zeros. It does not allocate and must not be
+// called concurrently on one instance.
 func (p *PCA) Embed(s *pipeline.Snippet, dst []float32) {
 	dst = dst[:p.dim]
 	if !p.hdr.Input.Fill(s, 0, p.in) {

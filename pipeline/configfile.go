@@ -9,7 +9,11 @@ import (
 
 // LoadConfig reads pipeline settings from a JSON file shaped like configs/pipeline.json.
 // Unknown keys are an error (a misspelt setting must not be silently ignored); missing
-// keys keep their defaults.
+// keys, and zero values, keep their defaults. Some defaults depend on the stream: the
+// low-pass corner on the sample rate, the common reference on the channel count (none below
+// 8 channels, where a median would subtract part of every spike), the candidate threshold
+// and score cut on the detector's checkpoint; setting them in a file fixes them for every
+// stream.
 func LoadConfig(path string) (Config, error) {
 	var c Config
 	b, err := os.ReadFile(path)

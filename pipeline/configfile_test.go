@@ -12,7 +12,8 @@ func TestLoadShippedConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Preprocess.LowHz != 300 || c.Snippet.MaxChannels != 12 || c.RingMs != 500 {
+	if c.Preprocess.LowHz != 300 || c.Snippet.MaxChannels != 12 || c.RingMs != 500 ||
+		c.Preprocess.Reference != "" || c.Preprocess.HighHz != 0 || c.ScoreThreshold != 0 {
 		t.Errorf("loaded %+v", c)
 	}
 }

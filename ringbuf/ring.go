@@ -25,7 +25,7 @@ type Ring struct {
 	channels int
 	mask     int64 // capacity-1; capacity is a power of two
 	data     []float32
-	start    int64        // index of the first sample ever written (after Reset)
+	start    atomic.Int64 // index of the first sample written since the last Reset
 	written  atomic.Int64 // index one past the last sample written
 }
 
@@ -54,13 +54,14 @@ func (r *Ring) Written() int64 { return r.written.Load() }
 
 // Start returns the index of the oldest sample written since the last Reset. Samples below
 // max(Start, Written-Cap) are not available.
-func (r *Ring) Start() int64 { return r.start }
+func (r *Ring) Start() int64 { return r.start.Load() }
 
 // Reset restarts the ring at sample index first; earlier samples become unavailable. Only
-// the writer may call it, and readers must be told of the reset by the writer.
+// the writer may call it. A reader still working on samples from before the reset sees
+// them as unavailable (Available, Cut) or overwritten (Overrun), never as valid data.
 func (r *Ring) Reset(first int64) {
-	r.start = first
 	r.written.Store(first)
+	r.start.Store(first)
 }
 
 // Append writes a block of interleaved samples (len a multiple of Channels) following the
@@ -92,7 +93,7 @@ func (r *Ring) Available(from, to int64) error {
 	if to > w {
 		return ErrNotYet
 	}
-	if from < r.start || from < w-r.mask-1 {
+	if from < r.start.Load() || from < w-r.mask-1 {
 		return ErrTooOld
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/spikestream/spikestream/internal/dsp"
 	"github.com/spikestream/spikestream/pipeline"
 	"github.com/spikestream/spikestream/probe"
 	"github.com/spikestream/spikestream/sorting"
@@ -243,7 +244,7 @@ func decodeWindow(raw []byte, win []float32, uvPerBit float64, nch, fch int) {
 		for k := 0; k < n; k++ {
 			col[k] = win[k*nch+ch]
 		}
-		m := medianOf(col)
+		m := dsp.Median(col)
 		for k := 0; k < n; k++ {
 			win[k*nch+ch] -= m
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/spikestream/spikestream/internal/dsp"
 	"github.com/spikestream/spikestream/probe"
 )
 
@@ -70,7 +71,7 @@ func robustNoise(f *Filtered) []float32 {
 			col = append(col, float32(math.Abs(float64(f.Data[t*int64(f.Channels)+int64(ch)]))))
 		}
 		if len(col) > 0 {
-			noise[ch] = medianCopy(col) / 0.6745
+			noise[ch] = dsp.Median(col) / 0.6745 // col is scratch: reordering it is fine
 		}
 	}
 	return noise

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -165,6 +166,6 @@ func (c *Collector) Sorting(rateHz float64, keepUnassigned bool) (*sorting.Sorti
 
 // orderByTime sorts events stably by sample index, matching sorting.New's order.
 func orderByTime(ev []stream.SpikeEvent) []stream.SpikeEvent {
-	sortStable(ev)
+	sort.SliceStable(ev, func(i, j int) bool { return ev[i].SampleIndex < ev[j].SampleIndex })
 	return ev
 }

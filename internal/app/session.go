@@ -151,7 +151,6 @@ func (s Session) spikeHook(clock *frameClock, res *SessionResult) func([]stream.
 
 // frameClock remembers when each replayed frame was published, to date trough samples.
 type frameClock struct {
-	rateHz       float64
 	frameSamples int64
 	startNs      atomic.Int64
 	mu           sync.Mutex
@@ -162,7 +161,7 @@ func newFrameClock(rateHz, frameMs float64) *frameClock {
 	if frameMs == 0 {
 		frameMs = 1
 	}
-	return &frameClock{rateHz: rateHz, frameSamples: max(1, int64(frameMs*rateHz/1000+0.5))}
+	return &frameClock{frameSamples: max(1, int64(frameMs*rateHz/1000+0.5))}
 }
 
 // record is the replay's OnPublish hook.

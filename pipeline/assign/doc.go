@@ -65,6 +65,13 @@
 // and amplitude and firing at a similar rate, begins is the same neuron handed over to a new
 // shape (drift moved its peak channel, and the old shape stopped before the refractory test
 // could decide): the younger id merges into the older, which takes the new shape's model.
+// Drift often hands a neuron over more slowly, through a crossfade: for tens of seconds its
+// spikes are shared between the old shape and the new one before the old falls silent. Such
+// a pair (at the same place, within twice the usual position limit since the silent unit's
+// position no longer follows the drift, and at the same amplitude) is merged the same way
+// when, over the overlap, the two units together fired about as often as the new one fires
+// alone afterwards and the new one fired below that rate: one neuron's train shared between
+// two shapes, not two neurons adding their rates.
 //
 // A unit whose recent members split at SplitDPrime into two halves of MinSpikes each, by one
 // two-means bisection or by clustering them as the pool is clustered, is split, unless the

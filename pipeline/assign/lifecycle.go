@@ -49,10 +49,13 @@ func (o *Online) selectMerges() {
 				continue
 			}
 			pr := mergePair{a: min(a.id, b.id), b: max(a.id, b.id)}
+			pr.crossfade = o.fadeCandidate(a, b) || o.fadeCandidate(b, a)
 			if o.handoff(a, b) || o.handoff(b, a) {
 				pr.handoff = true
 			} else if similar(&a.m, &b.m, o.cfg.SplitDPrime) {
 				pr.pts = b.recent.appendTo(a.recent.appendTo(nil))
+			} else if pr.crossfade {
+				pr.refractoryOnly = true
 			} else if !o.colocated(a, b) {
 				continue
 			} else {
@@ -123,6 +126,81 @@ func (o *Online) handoff(old, b *unit) bool {
 	return math.Abs(b0-o1)*rateO <= handoffWindowISIs
 }
 
+// fadeCandidate reports whether unit old may have handed its neuron over to unit b through
+// a crossfade: the two sit at the same place with the same amplitude, b began to fire after
+// old and before old's last spike, old has since fallen silent (missed handoffSilentSpikes
+// spikes at its rate) and b fires on. testMerges then checks the spike counts. Caller
+// holds mu.
+func (o *Online) fadeCandidate(old, b *unit) bool {
+	_, posDP, ampDP := modelSeparation(&old.m, &b.m)
+	if posDP >= fadePosFactor*o.cfg.MergeDPrime || ampDP >= o.cfg.MergeDPrime {
+		return false
+	}
+	o0, o1, okO := old.times.span()
+	b0, b1, okB := b.times.span()
+	if !okO || !okB || o1 <= o0 || !(o0 < b0 && b0 < o1 && o1 < b1) {
+		return false
+	}
+	rateO := float64(old.times.len()-1) / (o1 - o0)
+	return (o.nowS-o1)*rateO >= handoffSilentSpikes
+}
+
+// fadePosFactor widens the position limit of a crossfade candidate: the old unit's position
+// stopped following the neuron when it fell silent, while the new one's went on drifting.
+const fadePosFactor = 2
+
+// Crossfade test constants. The new unit needs fadeMinSpikes spikes after the old one's
+// last to measure the neuron's rate, and the overlap must be long enough to expect
+// fadeMinOverlap of its spikes. While both fire, one neuron shared between two shapes gives
+// a combined count near that expectation (at most fadeMaxExcess times it) and a new unit
+// firing below its later rate (at most fadeMaxShare times it), since the old shape still
+// takes part of the train. Two independent neurons give about the sum of their rates and a
+// new unit at its full rate. The old unit's rate before the overlap, when fadeMinSpikes
+// spikes measure it, must agree with the new one's within handoffRateRatio.
+const (
+	fadeMinSpikes  = 10
+	fadeMinOverlap = 30
+	fadeMaxExcess  = 1.4
+	fadeMaxShare   = 0.7
+)
+
+// crossfade reports whether two spike trains (times in s) look like one neuron's train
+// handed from one to the other: one train ends after the other began, and while both fire
+// their combined rate is about the rate the later one has alone, with the later one below
+// that rate (one neuron whose spikes were shared between two waveform shapes as drift moved
+// it past a channel), not the sum of two neurons' rates. It sorts a and b in place.
+func crossfade(a, b []float64) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	slices.Sort(a)
+	slices.Sort(b)
+	if a[len(a)-1] > b[len(b)-1] {
+		a, b = b, a
+	}
+	old, nw := a, b // old ends first
+	o0, o1, b0, b1 := old[0], old[len(old)-1], nw[0], nw[len(nw)-1]
+	if !(o0 < b0 && b0 < o1 && o1 < b1) {
+		return false
+	}
+	after := len(window(nw, o1, b1))
+	if after < fadeMinSpikes {
+		return false
+	}
+	rateN := float64(after) / (b1 - o1)
+	if before := len(window(old, o0, b0)); before >= fadeMinSpikes {
+		rateO := float64(before) / (b0 - o0)
+		if rateN > handoffRateRatio*rateO || rateO > handoffRateRatio*rateN {
+			return false
+		}
+	}
+	expected := rateN * (o1 - b0)
+	countO, countN := len(window(old, b0, o1)), len(window(nw, b0, o1))
+	return expected >= fadeMinOverlap &&
+		float64(countO+countN) <= fadeMaxExcess*expected &&
+		float64(countN) <= fadeMaxShare*expected
+}
+
 // testMerges decides each queued pair: merge when the two spike trains share a refractory
 // period (one neuron whose embedding took two shapes, e.g. as drift moved its peak
 // channel) or, for pairs with close models, when the union of their members shows no split
@@ -133,6 +211,9 @@ func (o *Online) testMerges(dim int) {
 		yieldCPU()
 		pr := &o.ps.pairs[i]
 		pr.refractory = sharedRefractory(pr.timesA, pr.timesB, refrS)
+		if pr.crossfade && !pr.refractory {
+			pr.handoff = crossfade(pr.timesA, pr.timesB)
+		}
 		pr.accept = pr.refractory || pr.handoff
 		if pr.accept || pr.refractoryOnly {
 			continue

@@ -323,3 +323,97 @@ func TestHandoffMerge(t *testing.T) {
 		})
 	}
 }
+
+func TestCrossfadeMerge(t *testing.T) {
+	const dim, durS, fadeS, endS = 8, 80.0, 25.0, 45.0
+	tests := []struct {
+		name     string
+		shared   bool // one neuron's train shared by both shapes while they overlap
+		wantLive int
+	}{
+		{"one neuron shared between two shapes", true, 1},
+		{"two neurons that overlap in time", false, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := staticUnits(81, 1, dim)[0]
+			a.rateHz, a.stopS = 10, endS
+			b := a
+			b.emb = append([]float64(nil), a.emb...)
+			b.emb[2] += 8 // the second shape, at the same place and amplitude
+			b.startS, b.stopS = fadeS, 0
+			units := []synthUnit{a, b}
+			if tc.shared { // while both fire, each takes half of the neuron's spikes
+				aEarly, aFade, bFade, bLate := a, a, b, b
+				aEarly.stopS = fadeS
+				aFade.startS, aFade.rateHz = fadeS, a.rateHz/2
+				bFade.stopS, bFade.rateHz = endS, b.rateHz/2
+				bLate.startS = endS
+				units = []synthUnit{aEarly, aFade, bFade, bLate}
+			}
+			spikes := genStream(82, units, durS, dim)
+			o, rc := runSync(t, Config{}, probe.Poly32(), spikes)
+			if st := o.Stats(); st.UnitsLive != tc.wantLive {
+				t.Errorf("%d live units, want %d; stats %+v", st.UnitsLive, tc.wantLive, st)
+			}
+			labels := rc.finalLabels(spikes)
+			early, _ := dominantLabel(spikes, labels, 0, 5, fadeS)
+			late, f := dominantLabel(spikes, labels, len(units)-1, durS-20, durS)
+			if same := early == late; same != tc.shared || f < 0.9 {
+				t.Errorf("early id %d, late id %d (%.2f of late spikes)", early, late, f)
+			}
+		})
+	}
+}
+
+func TestCrossfadeTrains(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	poisson := func(rateHz, fromS, toS float64) []float64 {
+		var ts []float64
+		for tS := fromS + r.ExpFloat64()/rateHz; tS < toS; tS += r.ExpFloat64() / rateHz {
+			ts = append(ts, tS)
+		}
+		return ts
+	}
+	// shared splits one 8 Hz train between two shapes: the first alone until 30 s, the
+	// second's share rising linearly to all of it at 50 s.
+	shared := func() (a, b []float64) {
+		for _, tS := range poisson(8, 0, 90) {
+			if p := (tS - 30) / 20; tS > 30 && r.Float64() < p {
+				b = append(b, tS)
+			} else {
+				a = append(a, tS)
+			}
+		}
+		return a, b
+	}
+	tests := []struct {
+		name string
+		a, b func() []float64
+		want bool
+	}{
+		{"one neuron crossfading", nil, nil, true},
+		{"two neurons at equal rates", func() []float64 { return poisson(8, 0, 50) },
+			func() []float64 { return poisson(8, 30, 90) }, false},
+		{"a slow neuron ending as a fast one fires on", func() []float64 {
+			return poisson(3, 0, 50)
+		}, func() []float64 { return poisson(8, 30, 90) }, false},
+		{"an overlap too short to tell", func() []float64 { return poisson(8, 0, 31) },
+			func() []float64 { return poisson(8, 30, 90) }, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for trial := 0; trial < 20; trial++ {
+				var a, b []float64
+				if tc.a == nil {
+					a, b = shared()
+				} else {
+					a, b = tc.a(), tc.b()
+				}
+				if got := crossfade(b, a); got != tc.want {
+					t.Fatalf("trial %d: crossfade = %v, want %v", trial, got, tc.want)
+				}
+			}
+		})
+	}
+}

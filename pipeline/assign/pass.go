@@ -38,9 +38,14 @@ type mergePair struct {
 	refractoryOnly bool // their embeddings differ: only the refractory test may merge them
 	refractory     bool // the trains share a refractory period
 	// handoff: one unit fell silent as the other, at its place and amplitude, began to
-	// fire; the newer shape is the same neuron after drift moved it (decided under mu).
+	// fire; the newer shape is the same neuron after drift moved it (decided under mu, or
+	// by testMerges for a crossfade).
 	handoff bool
-	accept  bool
+	// crossfade: one unit fell silent while the other, at its place and amplitude, had
+	// begun to fire before it stopped; testMerges decides from the spike times whether the
+	// overlap looks like one neuron's train shared between two shapes.
+	crossfade bool
+	accept    bool
 }
 
 // splitCheck is a unit whose recent members are tested for two modes.

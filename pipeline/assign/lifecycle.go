@@ -107,7 +107,7 @@ const (
 // test, whose evidence needs both shapes at once. Caller holds mu.
 func (o *Online) handoff(old, b *unit) bool {
 	_, posDP, ampDP := modelSeparation(&old.m, &b.m)
-	if posDP >= o.cfg.MergeDPrime || ampDP >= o.cfg.MergeDPrime {
+	if posDP >= fadePosFactor*o.cfg.MergeDPrime || ampDP >= o.cfg.MergeDPrime {
 		return false
 	}
 	o0, o1, okO := old.times.span()

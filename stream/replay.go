@@ -300,22 +300,11 @@ func (r *replayer) pace(ctx context.Context, end int64) error {
 		r.st.MaxLateNs = max(r.st.MaxLateNs, -int64(wait))
 		return ctx.Err()
 	}
-	if wait > coarseSleep {
-		r.timer.Reset(wait - coarseSleep)
-		select {
-		case <-r.timer.C:
-		case <-ctx.Done():
-			return fmt.Errorf("replay: %w", ctx.Err())
-		}
+	if err := SleepUntil(ctx, r.timer, due); err != nil {
+		return fmt.Errorf("replay: %w", err)
 	}
-	preciseSleepUntil(due)
-	return ctx.Err()
+	return nil
 }
-
-// coarseSleep is how much of each wait the replayer leaves to preciseSleepUntil: Go's
-// timers can fire up to about a millisecond late when the process is idle, which would add
-// that much jitter to a real-time replay.
-const coarseSleep = 1500 * time.Microsecond
 
 // waitWindow blocks until r.f.Seq is within the ack window of the live consumers.
 func (r *replayer) waitWindow(ctx context.Context) error {

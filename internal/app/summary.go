@@ -10,10 +10,10 @@ import (
 	"github.com/spikestream/spikestream/stream"
 )
 
-// Percentiles holds latency quantiles in ms.
+// Percentiles holds latency quantiles in ms, and the number of values they summarise.
 type Percentiles struct {
-	P50, P99, Max float64
-	N             int
+	P50, P95, P99, Max float64
+	N                  int
 }
 
 // percentilesMs returns quantiles of values given in units of unitNs nanoseconds.
@@ -27,7 +27,7 @@ func percentilesMs[T int64 | uint32](values []T, unitNs float64) Percentiles {
 	}
 	slices.Sort(v)
 	q := func(p float64) float64 { return v[min(len(v)-1, int(math.Ceil(p*float64(len(v))))-1)] }
-	return Percentiles{P50: q(0.5), P99: q(0.99), Max: v[len(v)-1], N: len(v)}
+	return Percentiles{P50: q(0.5), P95: q(0.95), P99: q(0.99), Max: v[len(v)-1], N: len(v)}
 }
 
 // ProcessingLatency returns the quantiles of frame-arrival-to-publish latency.

@@ -87,7 +87,7 @@ func (o *Online) colocated(a, b *unit) bool {
 	}
 	rateA := float64(a.times.len()) / (a1 - a0)
 	rateB := float64(b.times.len()) / (b1 - b0)
-	return rateA*rateB*(hi-lo)*2*o.cfg.RefractoryMs/1e3 >= minExpectedCoincidences
+	return rateA*rateB*(hi-lo)*2*o.cfg.RefractoryMs/1e3 >= minMergeCoincidences
 }
 
 // Handoff test constants: the old unit must have missed handoffSilentSpikes spikes at its
@@ -223,14 +223,17 @@ func (o *Online) testMerges(dim int) {
 	}
 }
 
-// Refractory test thresholds: the independent-train expectation of coincidences must be at
-// least minExpectedCoincidences, and the observed count at most maxCoincidenceRatio of it.
-// Many pairs are tested every pass, so a chance deficit must be rare: with these values
-// independent trains pass with probability under 1e-3 per test. The evidence grows with
-// the rates and the time the trains share (the units' SpikeTimeHistory): trains at ra and
-// rb Hz over T s expect ra*rb*T*2*RefractoryMs/1e3 coincidences, so two 8 Hz shapes of one
-// neuron are merged after about 40 s together, two 3 Hz shapes after about five minutes.
+// Refractory test thresholds. To merge, the independent-train expectation of coincidences
+// must be at least minMergeCoincidences and the observed count at most maxCoincidenceRatio
+// of it, so that the observed count must be 0 until the expectation reaches 10. Independent
+// trains pass with probability e^-5 (under 1 %) at the first test and far less later, as
+// the evidence grows with the rates and the time the trains share (the units'
+// SpikeTimeHistory): trains at ra and rb Hz over T s expect ra*rb*T*2*RefractoryMs/1e3
+// coincidences, so two 8 Hz shapes of one neuron are merged after about 25 s together, two
+// 3 Hz shapes after about three minutes. Calling two trains independent (which vetoes a
+// split's refractory check) needs minExpectedCoincidences.
 const (
+	minMergeCoincidences    = 5
 	minExpectedCoincidences = 8
 	maxCoincidenceRatio     = 0.1
 )
@@ -240,7 +243,7 @@ const (
 // their rates would: the sign that they are one neuron.
 func sharedRefractory(a, b []float64, refrS float64) bool {
 	observed, expected := coincidences(a, b, refrS)
-	return expected >= minExpectedCoincidences &&
+	return expected >= minMergeCoincidences &&
 		float64(observed) <= maxCoincidenceRatio*expected
 }
 

@@ -46,6 +46,10 @@ func (d *Detector) Clone() *Detector {
 	return c
 }
 
+// SpanMs returns the first and last grid times the model reads, ms from the trough; it
+// implements pipeline.Spanner, so the pipeline cuts and waits for no more than that.
+func (d *Detector) SpanMs() (fromMs, toMs float64) { return d.hdr.Input.T0Ms, d.hdr.Input.EndMs() }
+
 // Header returns the checkpoint header (architecture, input grid, provenance).
 func (d *Detector) Header() Header { return d.hdr }
 
@@ -74,4 +78,7 @@ func (d *Detector) Logit(s *pipeline.Snippet) float32 {
 	return d.net.Forward(d.in, &d.scratch)[0]
 }
 
-var _ pipeline.Scorer = (*Detector)(nil)
+var (
+	_ pipeline.Scorer  = (*Detector)(nil)
+	_ pipeline.Spanner = (*Detector)(nil)
+)

@@ -45,6 +45,10 @@ func (e *Embedder) Clone() *Embedder {
 	return c
 }
 
+// SpanMs returns the first and last grid times the model reads, ms from the trough; it
+// implements pipeline.Spanner, so the pipeline cuts and waits for no more than that.
+func (e *Embedder) SpanMs() (fromMs, toMs float64) { return e.hdr.Input.T0Ms, e.hdr.Input.EndMs() }
+
 // Header returns the checkpoint header (architecture, input grid, provenance).
 func (e *Embedder) Header() Header { return e.hdr }
 
@@ -76,4 +80,7 @@ func EmbedInput(net *MLP, in []float32, s *Scratch, dst []float32) {
 	}
 }
 
-var _ pipeline.Embedder = (*Embedder)(nil)
+var (
+	_ pipeline.Embedder = (*Embedder)(nil)
+	_ pipeline.Spanner  = (*Embedder)(nil)
+)

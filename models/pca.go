@@ -60,6 +60,10 @@ func (p *PCA) Clone() *PCA {
 	return &c
 }
 
+// SpanMs returns the first and last grid times the model reads, ms from the trough; it
+// implements pipeline.Spanner, so the pipeline cuts and waits for no more than that.
+func (p *PCA) SpanMs() (fromMs, toMs float64) { return p.hdr.Input.T0Ms, p.hdr.Input.EndMs() }
+
 // Header returns the checkpoint header.
 func (p *PCA) Header() Header { return p.hdr }
 
@@ -94,4 +98,7 @@ func (p *PCA) Project(x, dst []float32) {
 	}
 }
 
-var _ pipeline.Embedder = (*PCA)(nil)
+var (
+	_ pipeline.Embedder = (*PCA)(nil)
+	_ pipeline.Spanner  = (*PCA)(nil)
+)

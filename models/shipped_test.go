@@ -6,6 +6,10 @@ import (
 	"math"
 	"os"
 	"testing"
+
+	"github.com/spikestream/spikestream/pipeline"
+	"github.com/spikestream/spikestream/probe"
+	"github.com/spikestream/spikestream/stream"
 )
 
 var update = flag.Bool("update", false,
@@ -96,6 +100,43 @@ func TestShippedHeaders(t *testing.T) {
 	}
 	if e.Dim() != 16 || p.Dim() != 16 {
 		t.Errorf("dims: embedder %d, pca %d, want 16", e.Dim(), p.Dim())
+	}
+}
+
+type nopAssigner struct{}
+
+func (nopAssigner) Assign(*pipeline.Spike) {}
+
+type nopOutput struct{}
+
+func (nopOutput) Spikes([]stream.SpikeEvent) error { return nil }
+
+// TestShippedSpanSetsWindow checks that the three shipped models read the same span and
+// that the default snippet window ends exactly where they stop reading: a longer window
+// would delay every spike for signal no model uses.
+func TestShippedSpanSetsWindow(t *testing.T) {
+	d, err := DefaultDetector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := DefaultEmbedder()
+	p, _ := DefaultPCA()
+	from, to := d.SpanMs()
+	if f, tt := e.SpanMs(); f != from || tt != to {
+		t.Errorf("embedder reads %g..%g ms, detector %g..%g", f, tt, from, to)
+	}
+	if f, tt := p.SpanMs(); f != from || tt != to {
+		t.Errorf("pca reads %g..%g ms, detector %g..%g", f, tt, from, to)
+	}
+	pl, err := pipeline.New(pipeline.Config{}, pipeline.Deps{Probe: probe.Tetrode(),
+		SampleRateHz: 30000, Scorer: d, Embedder: e, Assigner: nopAssigner{},
+		Output: nopOutput{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := pl.SnippetWindow(); math.Abs(w.PostMs-to) > 1e-9 {
+		t.Errorf("default window ends %g ms after the trough; the models read to %g ms",
+			w.PostMs, to)
 	}
 }
 

@@ -40,8 +40,9 @@ type DetectConfig struct {
 type SnippetConfig struct {
 	// PreMs is the signal kept before the trough, ms [1.0].
 	PreMs float64 `json:"pre_ms"`
-	// PostMs is the signal kept after the trough, ms [1.0]; a spike is reported once this
-	// much signal has arrived after its trough.
+	// PostMs is the signal kept after the trough, ms [1.0]. The pipeline widens the
+	// window to the span its scorer and embedder read (Spanner); a spike is reported once
+	// the window's end, and the DetectConfig.DedupMs the finder needs, have arrived.
 	PostMs float64 `json:"post_ms"`
 	// RadiusUm is the neighbourhood radius around the peak channel, um [60].
 	RadiusUm float64 `json:"radius_um"`
@@ -85,7 +86,7 @@ func (c DetectConfig) withDefaults() (DetectConfig, error) {
 
 func (c SnippetConfig) withDefaults() (SnippetConfig, error) {
 	c.PreMs = orDefault(c.PreMs, 1.0)
-	c.PostMs = orDefault(c.PostMs, 1.0)
+	c.PostMs = orDefault(c.PostMs, defaultPostMs)
 	c.RadiusUm = orDefault(c.RadiusUm, 60)
 	if c.MaxChannels == 0 {
 		c.MaxChannels = 12
@@ -94,6 +95,34 @@ func (c SnippetConfig) withDefaults() (SnippetConfig, error) {
 		return c, fmt.Errorf("%w: snippet %+v", ErrBadConfig, c)
 	}
 	return c, nil
+}
+
+// defaultPostMs is the default signal kept after the trough, ms: the end of the shipped
+// models' grid, which is all the post-trough signal they read.
+const defaultPostMs = 1.0
+
+// covering returns c widened, where needed, to hold fromMs..toMs around the trough.
+func (c SnippetConfig) covering(fromMs, toMs float64) SnippetConfig {
+	c.PreMs = max(c.PreMs, -fromMs)
+	c.PostMs = max(c.PostMs, toMs)
+	return c
+}
+
+// snippetFor returns cfg with defaults, widened to the span of each part that is a Spanner.
+func snippetFor(cfg SnippetConfig, parts ...any) (SnippetConfig, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return cfg, err
+	}
+	for _, part := range parts {
+		if s, ok := part.(Spanner); ok {
+			cfg = cfg.covering(s.SpanMs())
+		}
+	}
+	if _, err := cfg.withDefaults(); err != nil {
+		return cfg, fmt.Errorf("models' span: %w", err)
+	}
+	return cfg, nil
 }
 
 func orDefault(v, def float64) float64 {
@@ -106,4 +135,10 @@ func orDefault(v, def float64) float64 {
 // msToSamples converts a duration in ms to a whole number of samples, at least 1.
 func msToSamples(ms, rateHz float64) int {
 	return max(1, int(math.Round(ms*rateHz/1000)))
+}
+
+// msToSamplesCeil converts a duration in ms to the fewest whole samples that span it, at
+// least 1 (a rounding error of 1e-6 sample is ignored).
+func msToSamplesCeil(ms, rateHz float64) int {
+	return max(1, int(math.Ceil(ms*rateHz/1000-1e-6)))
 }

@@ -113,7 +113,11 @@ func (p *Pipeline) build() error {
 	if p.finder, err = NewFinder(p.cfg.Detect, d.Probe, d.SampleRateHz); err != nil {
 		return err
 	}
-	if p.cutter, err = NewCutter(p.cfg.Snippet, d.Probe, d.SampleRateHz); err != nil {
+	snip, err := snippetFor(p.cfg.Snippet, d.Scorer, d.Embedder)
+	if err != nil {
+		return err
+	}
+	if p.cutter, err = NewCutter(snip, d.Probe, d.SampleRateHz); err != nil {
 		return err
 	}
 	ringSamples := msToSamples(p.cfg.RingMs, d.SampleRateHz)
@@ -128,6 +132,10 @@ func (p *Pipeline) build() error {
 	p.pool.New = func() any { return &Spike{Embedding: make([]float32, dim)} }
 	return nil
 }
+
+// SnippetWindow returns the snippet window in force: the configured one with defaults,
+// widened to the span its scorer and embedder read. Spikes wait for its PostMs.
+func (p *Pipeline) SnippetWindow() SnippetConfig { return p.cutter.Config() }
 
 // tick tells the detect stage that the ring holds samples up to upTo.
 type tick struct {
@@ -172,8 +180,10 @@ func (p *Pipeline) Run(ctx context.Context, in <-chan *stream.Arrival) error {
 	g.Go(func() error { defer close(embedded); return p.embed(ctx, detected, embedded) })
 	g.Go(func() error { defer close(assigned); return p.assign(ctx, embedded, assigned) })
 	g.Go(func() error { return p.publish(ctx, assigned) })
+	win := p.cutter.Config()
 	p.log.Info("pipeline started", zap.Int("channels", p.deps.Probe.NumChannels()),
-		zap.Float64("rate_hz", p.deps.SampleRateHz))
+		zap.Float64("rate_hz", p.deps.SampleRateHz), zap.Float64("snippet_pre_ms", win.PreMs),
+		zap.Float64("snippet_post_ms", win.PostMs))
 	err := g.Wait()
 	p.log.Info("pipeline stopped", zap.Error(err))
 	return err

@@ -5,8 +5,8 @@ import (
 )
 
 // Cutter cuts snippets around candidates: the window is PreMs before to PostMs after the
-// trough, on the peak channel's neighbourhood (precomputed per channel). It is not safe for
-// concurrent use.
+// trough, each rounded up to whole samples, on the peak channel's neighbourhood
+// (precomputed per channel). It is not safe for concurrent use.
 type Cutter struct {
 	cfg    SnippetConfig
 	rateHz float64
@@ -27,14 +27,14 @@ func NewCutter(cfg SnippetConfig, p *probe.Probe, rateHz float64) (*Cutter, erro
 	n := p.NumChannels()
 	c := &Cutter{
 		cfg: cfg, rateHz: rateHz,
-		pre:  msToSamples(cfg.PreMs, rateHz),
+		pre:  msToSamplesCeil(cfg.PreMs, rateHz),
 		hood: make([][]int, n),
 		dx:   make([][]float32, n),
 		dy:   make([][]float32, n),
 		posX: make([]float32, n),
 		posY: make([]float32, n),
 	}
-	c.length = c.pre + 1 + msToSamples(cfg.PostMs, rateHz)
+	c.length = c.pre + 1 + msToSamplesCeil(cfg.PostMs, rateHz)
 	for ch := range n {
 		c.posX[ch], c.posY[ch] = float32(p.Contacts[ch].XUm), float32(p.Contacts[ch].YUm)
 	}

@@ -52,6 +52,16 @@ type Embedder interface {
 	Embed(s *Snippet, dst []float32)
 }
 
+// Spanner is implemented by a Scorer or Embedder that reads a snippet only within a fixed
+// span around the trough. The pipeline widens its snippet window to hold the span of every
+// component it runs, so that no model reads past the cut, and a spike waits for no more
+// signal after its trough than the larger of that span's end and SnippetConfig.PostMs.
+type Spanner interface {
+	// SpanMs returns the first and the last time read, in ms relative to the trough
+	// (negative before it).
+	SpanMs() (fromMs, toMs float64)
+}
+
 // Assigner labels spikes with units. Assign sets sp.Unit (0 when the spike matches no unit
 // yet) and is called from one goroutine, in sample order. Lifecycle changes are reported
 // through the sink given at construction, from any goroutine the Assigner owns.

@@ -27,6 +27,8 @@ func runTrain(args []string) error {
 	dur := fs.Float64("duration", 20, "seconds per simulated recording")
 	detSteps := fs.Int("det-steps", train.DetectorFit.Steps, "detector optimiser steps")
 	embSteps := fs.Int("emb-steps", train.EmbedderFit.Steps, "embedder optimiser steps")
+	postMs := fs.Float64("post-ms", train.DefaultGridEndMs, "last time the models read after "+
+		"the trough, ms, in 0.1 ms steps (live spikes wait this long)")
 	evaluate := fs.Bool("evaluate", false, "evaluate models instead of training")
 	from := fs.String("models", "", "with --evaluate: folder of checkpoints (default: shipped)")
 	perNoise := fs.Int("eval-recordings", 6, "with --evaluate: recordings per noise level")
@@ -47,7 +49,7 @@ func runTrain(args []string) error {
 	det.Steps, emb.Steps = *detSteps, *embSteps
 	return train.Run(ctx, train.Config{Generate: sim.Generate, Seed: *seed, Recordings: *recs,
 		ValRecordings: *val, DurationS: *dur, OutDir: *out, Detector: det, Embedder: emb,
-		DataDir: *data, Progress: os.Stderr})
+		GridEndMs: *postMs, DataDir: *data, Progress: os.Stderr})
 }
 
 // runEvaluate loads the models (shipped, or from a folder) and prints the evaluation

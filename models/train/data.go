@@ -18,6 +18,12 @@ var ErrNoData = errors.New("not enough training examples")
 // most this many.
 const keepChannels = 8
 
+// exampleSnippet is the window cut around every training and evaluation candidate. It is
+// fixed rather than the live default so that training does not change with the live
+// window, and wider than the models' grid so that sub-sample jitter and overlapping spikes
+// (shifted by up to 0.8 ms) bring in signal from outside the grid.
+var exampleSnippet = pipeline.SnippetConfig{PreMs: 1, PostMs: 1}
+
 // Example is one threshold candidate cut from a simulated recording, with its truth label.
 // Snip holds its own copy of the first keepChannels neighbourhood channels.
 type Example struct {
@@ -112,7 +118,7 @@ func subsample(c []pipeline.Candidate, n int, seed uint64) []pipeline.Candidate 
 
 // cut cuts and labels every candidate whose window fits in the recording.
 func (rs *RecordingSet) cut(f *pipeline.Filtered, cands []pipeline.Candidate, m *matcher) error {
-	cutter, err := pipeline.NewCutter(pipeline.SnippetConfig{}, f.Probe, f.SampleRateHz)
+	cutter, err := pipeline.NewCutter(exampleSnippet, f.Probe, f.SampleRateHz)
 	if err != nil {
 		return fmt.Errorf("extract: cutter: %w", err)
 	}

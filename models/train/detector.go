@@ -13,8 +13,8 @@ import (
 	"github.com/spikestream/spikestream/models"
 )
 
-// DetectorSpec is the detector's input: 6 channels, 0.1 ms steps from -0.6 to +1.0 ms
-// (it decides within 1 ms of the trough), scaled by each channel's noise.
+// DetectorSpec is the detector's input: 6 channels, 0.1 ms steps from -0.6 to +1.0 ms,
+// scaled by each channel's noise. Config.GridEndMs moves the grid's end (WithGridEnd).
 var DetectorSpec = models.InputSpec{Channels: 6, T0Ms: -0.6, DtMs: 0.1, Steps: 17,
 	Scale: models.ScaleNoise, ValueScale: 10, OffsetUm: 50}
 
@@ -27,6 +27,8 @@ type FitConfig struct {
 	Seed      uint64
 	Epochs    int // progress reports (validation passes) over the run
 	Augment   Augment
+	// Input is the model's input [DetectorSpec or EmbedderSpec when Steps is 0].
+	Input models.InputSpec
 	// Temperature scales cosine similarities in the embedder's contrastive loss [0.1].
 	Temperature float64
 }
@@ -51,7 +53,10 @@ func TrainDetector(cfg FitConfig, train, val []*Example,
 		return nil, fmt.Errorf("train detector: %w: %d train, %d val", ErrNoData, len(train),
 			len(val))
 	}
-	spec := DetectorSpec
+	if cfg.Input.Steps == 0 {
+		cfg.Input = DetectorSpec
+	}
+	spec := cfg.Input
 	mean, invStd := inputStats(spec, train, 4000, cfg.Seed)
 	g := G.NewGraph()
 	sizes := append(append([]int{spec.Size()}, cfg.Hidden...), 1)
@@ -73,7 +78,7 @@ func TrainDetector(cfg FitConfig, train, val []*Example,
 // runDetectorFit is the optimisation loop of TrainDetector.
 func runDetectorFit(cfg FitConfig, tr *trainer, train, val []*Example, x, y *G.Node,
 	mean, invStd []float32, progress io.Writer) (*DetectorResult, error) {
-	spec, n := DetectorSpec, DetectorSpec.Size()
+	spec, n := cfg.Input, cfg.Input.Size()
 	aug := newAugmenter(cfg.Augment, cfg.Seed+1, nil)
 	xb, yb := make([]float32, cfg.Batch*n), make([]float32, cfg.Batch)
 	r := rand.New(rand.NewPCG(cfg.Seed, 3))
@@ -94,7 +99,7 @@ func runDetectorFit(cfg FitConfig, tr *trainer, train, val []*Example, x, y *G.N
 			continue
 		}
 		res.Net = tr.net.export(mean, invStd)
-		res.Threshold, res.Metrics = validateDetector(res.Net, val)
+		res.Threshold, res.Metrics = validateDetector(res.Net, spec, val)
 		res.Metrics["loss"] = l
 		fmt.Fprintf(progress, "detector step %5d/%d loss %.4f val auc %.4f p %.3f r %.3f"+
 			" f1 %.3f @%.2f (%.0fs)\n", step, cfg.Steps, l, res.Metrics["val_auc"],
@@ -118,10 +123,10 @@ func bceLoss(net *gnet, x, y *G.Node) (*G.Node, error) {
 	return G.Mean(G.Must(G.Add(G.Must(G.Sub(relu, zy)), soft)))
 }
 
-// validateDetector scores val with the exported network and returns the threshold of
-// best F1 with AUC, precision, recall and F1 there.
-func validateDetector(net *models.MLP, val []*Example) (float64, map[string]float64) {
-	spec := DetectorSpec
+// validateDetector scores val with the exported network, whose input is spec, and returns
+// the threshold of best F1 with AUC, precision, recall and F1 there.
+func validateDetector(net *models.MLP, spec models.InputSpec,
+	val []*Example) (float64, map[string]float64) {
 	in := make([]float32, spec.Size())
 	sc := models.NewScratch(net)
 	scores := make([]scored, len(val))

@@ -21,10 +21,9 @@ type embedded struct {
 // embedFunc writes a feature vector of ex to dst.
 type embedFunc func(ex *Example, dst []float32)
 
-// embedSets embeds the positive examples of each set with the exported network, through
-// the same code path as models.Embedder.
-func embedSets(net *models.MLP, sets [][]*Example) []embedded {
-	spec := EmbedderSpec
+// embedSets embeds the positive examples of each set with the exported network, whose
+// input is spec, through the same code path as models.Embedder.
+func embedSets(net *models.MLP, spec models.InputSpec, sets [][]*Example) []embedded {
 	in := make([]float32, spec.Size())
 	sc := models.NewScratch(net)
 	f := func(ex *Example, dst []float32) {

@@ -19,12 +19,11 @@ var PCASpec = models.InputSpec{Channels: 8, T0Ms: -0.6, DtMs: 0.1, Steps: 17,
 // comparison.
 const PCADim = EmbedDim
 
-// FitPCA fits the PCA basis on up to maxN positive examples drawn with seed. It returns
-// the mean (WaveSize) and the components (PCADim x WaveSize, row-major) and the fraction
-// of variance they explain.
-func FitPCA(ex []*Example, maxN int, seed uint64) (mean, comps []float32, explained float64,
-	err error) {
-	spec := PCASpec
+// FitPCA fits the PCA basis of input spec (PCASpec, or another grid) on up to maxN
+// positive examples drawn with seed. It returns the mean (WaveSize) and the components
+// (PCADim x WaveSize, row-major) and the fraction of variance they explain.
+func FitPCA(ex []*Example, spec models.InputSpec, maxN int, seed uint64) (mean,
+	comps []float32, explained float64, err error) {
 	var pos []*Example
 	for _, e := range ex {
 		if e.Positive {

@@ -32,7 +32,10 @@ type Config struct {
 	DataDir  string
 	Detector FitConfig // [DetectorFit when Steps is 0]
 	Embedder FitConfig // [EmbedderFit when Steps is 0]
-	Progress io.Writer
+	// GridEndMs is the last grid time of all three models' inputs, ms after the trough
+	// [DefaultGridEndMs]. It replaces the end of the Input grids in Detector and Embedder.
+	GridEndMs float64
+	Progress  io.Writer
 }
 
 func (c *Config) withDefaults() {
@@ -57,6 +60,31 @@ func (c *Config) withDefaults() {
 	if c.Embedder.Steps == 0 {
 		c.Embedder = EmbedderFit
 	}
+	if c.GridEndMs == 0 {
+		c.GridEndMs = DefaultGridEndMs
+	}
+}
+
+// inputs sets the detector's and embedder's input grids to end at c.GridEndMs and returns
+// the PCA's.
+func (c *Config) inputs() (pca models.InputSpec, err error) {
+	det, emb := c.Detector.Input, c.Embedder.Input
+	if det.Steps == 0 {
+		det = DetectorSpec
+	}
+	if emb.Steps == 0 {
+		emb = EmbedderSpec
+	}
+	if c.Detector.Input, err = WithGridEnd(det, c.GridEndMs); err != nil {
+		return pca, fmt.Errorf("train: detector input: %w", err)
+	}
+	if c.Embedder.Input, err = WithGridEnd(emb, c.GridEndMs); err != nil {
+		return pca, fmt.Errorf("train: embedder input: %w", err)
+	}
+	if pca, err = WithGridEnd(PCASpec, c.GridEndMs); err != nil {
+		return pca, fmt.Errorf("train: pca input: %w", err)
+	}
+	return pca, nil
 }
 
 // Run simulates the training and validation data, fits the detector, the embedder and the
@@ -65,6 +93,10 @@ func Run(ctx context.Context, c Config) error {
 	c.withDefaults()
 	if c.Generate == nil && c.DataDir == "" {
 		return errors.New("train: no simulator and no data folder")
+	}
+	pcaSpec, err := c.inputs()
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	trainSets, valSets, err := c.data(ctx)
@@ -79,7 +111,7 @@ func Run(ctx context.Context, c Config) error {
 	if err := c.fitEmbedder(tr, va, info); err != nil {
 		return err
 	}
-	if err := c.fitPCA(tr, va, info); err != nil {
+	if err := c.fitPCA(pcaSpec, tr, va, info); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.Progress, "training done in %.0fs; checkpoints in %s\n",
@@ -116,7 +148,7 @@ func (c *Config) fitDetector(tr, va [][]*Example, info models.TrainingInfo) erro
 	}
 	info = c.fitInfo(info, c.Detector, "logistic (binary cross-entropy)", start, res.Metrics)
 	h := models.Header{Kind: models.KindDetector, Name: "detector-mlp-v1",
-		Input: DetectorSpec, Output: "sigmoid", Threshold: res.Threshold, Training: &info}
+		Input: c.Detector.Input, Output: "sigmoid", Threshold: res.Threshold, Training: &info}
 	return save(filepath.Join(c.OutDir, "detector.ssm"), models.MLPCheckpoint(h, res.Net))
 }
 
@@ -128,16 +160,17 @@ func (c *Config) fitEmbedder(tr, va [][]*Example, info models.TrainingInfo) erro
 	}
 	info = c.fitInfo(info, c.Embedder, "symmetric InfoNCE, temperature 0.1", start, res.Metrics)
 	h := models.Header{Kind: models.KindEmbedder, Name: "embedder-mlp-v1",
-		Input: EmbedderSpec, Output: "l2", Training: &info}
+		Input: c.Embedder.Input, Output: "l2", Training: &info}
 	return save(filepath.Join(c.OutDir, "embedder.ssm"), models.MLPCheckpoint(h, res.Net))
 }
 
-func (c *Config) fitPCA(tr, va [][]*Example, info models.TrainingInfo) error {
-	mean, comps, explained, err := FitPCA(flattenSets(tr), 8000, uint64(c.Seed))
+func (c *Config) fitPCA(spec models.InputSpec, tr, va [][]*Example,
+	info models.TrainingInfo) error {
+	mean, comps, explained, err := FitPCA(flattenSets(tr), spec, 8000, uint64(c.Seed))
 	if err != nil {
 		return err
 	}
-	h := models.Header{Name: "pca-v1", Input: PCASpec, Training: &info}
+	h := models.Header{Name: "pca-v1", Input: spec, Training: &info}
 	ck := models.PCACheckpoint(h, mean, comps)
 	p, err := models.NewPCA(ck)
 	if err != nil {

@@ -3,7 +3,9 @@ package train
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,7 +90,7 @@ func TestRunFromDataDir(t *testing.T) {
 	emb.Steps, emb.Epochs, emb.Batch = 40, 1, 8
 	var log bytes.Buffer
 	err := Run(context.Background(), Config{DataDir: data, ValRecordings: 1, OutDir: out,
-		Detector: det, Embedder: emb, Progress: &log})
+		Detector: det, Embedder: emb, GridEndMs: 0.7, Progress: &log})
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, log.String())
 	}
@@ -98,5 +100,41 @@ func TestRunFromDataDir(t *testing.T) {
 	}
 	if tr := m.Header().Training; tr.Recordings != 4 || !strings.HasPrefix(tr.Source, "sim dataset") {
 		t.Fatalf("provenance %+v, want 4 recordings from the dataset", tr)
+	}
+	checkGridEnds(t, out, 0.7)
+}
+
+// checkGridEnds checks that the three checkpoints in dir read up to endMs after the trough.
+func checkGridEnds(t *testing.T, dir string, endMs float64) {
+	t.Helper()
+	for _, name := range []string{"detector", "embedder", "pca"} {
+		m, err := models.Load(filepath.Join(dir, name+".ssm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := m.Header().Input
+		if math.Abs(in.EndMs()-endMs) > 1e-9 || in.T0Ms != -0.6 {
+			t.Errorf("%s: grid %g..%g ms, want -0.6..%g", name, in.T0Ms, in.EndMs(), endMs)
+		}
+	}
+}
+
+func TestWithGridEnd(t *testing.T) {
+	cases := []struct {
+		endMs float64
+		steps int
+		ok    bool
+	}{
+		{1, 17, true}, {0.5, 12, true}, {0.7, 14, true}, {-0.5, 2, true},
+		{0.55, 0, false}, {1.5, 0, false}, {-0.6, 0, false},
+	}
+	for _, tc := range cases {
+		got, err := WithGridEnd(EmbedderSpec, tc.endMs)
+		switch {
+		case tc.ok && (err != nil || got.Steps != tc.steps):
+			t.Errorf("end %g ms: %d steps, %v; want %d", tc.endMs, got.Steps, err, tc.steps)
+		case !tc.ok && !errors.Is(err, models.ErrBadSpec):
+			t.Errorf("end %g ms: %v, want ErrBadSpec", tc.endMs, err)
+		}
 	}
 }

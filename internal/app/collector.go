@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -58,7 +59,10 @@ func (c *Collector) addSpikes(b []stream.SpikeEvent) {
 	c.spikes = append(c.spikes, b...)
 }
 
+// addUnit records a unit event. The subscription reuses e.Related and e.Backfill between
+// calls, so the stored event gets copies of its own.
 func (c *Collector) addUnit(e stream.UnitEvent) {
+	e.Related, e.Backfill = slices.Clone(e.Related), slices.Clone(e.Backfill)
 	c.mu.Lock()
 	c.units = append(c.units, e)
 	switch e.Kind {

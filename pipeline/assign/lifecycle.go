@@ -230,8 +230,10 @@ func (o *Online) testMerges(dim int) {
 // the evidence grows with the rates and the time the trains share (the units'
 // SpikeTimeHistory): trains at ra and rb Hz over T s expect ra*rb*T*2*RefractoryMs/1e3
 // coincidences, so two 8 Hz shapes of one neuron are merged after about 25 s together, two
-// 3 Hz shapes after about three minutes. Calling two trains independent (which vetoes a
-// split's refractory check) needs minExpectedCoincidences.
+// 3 Hz shapes after about three minutes. The same test keeps a unit whole when the halves
+// of a proposed split share a refractory period. Calling two trains independent, which a
+// unit formed by a refractory merge needs before it may split again, takes the stronger
+// evidence of minExpectedCoincidences.
 const (
 	minMergeCoincidences    = 5
 	minExpectedCoincidences = 8

@@ -27,12 +27,18 @@ func modelSeparation(a, b *model) (embDP, posDP, ampDP float64) {
 	return embDP, posDP, ampDP
 }
 
-// similar reports whether two models are close enough on every axis to be one unit at
-// separation limit dp.
-func similar(a, b *model, dp float64) bool {
-	e, p, amp := modelSeparation(a, b)
-	return e < dp && p < dp && amp < dp
+// separation is modelSeparation's result for one pair of units, in pooled standard
+// deviations.
+type separation struct{ emb, pos, amp float64 }
+
+// pairSeparation returns the separation of the models of units a and b.
+func pairSeparation(a, b *unit) separation {
+	e, p, amp := modelSeparation(&a.m, &b.m)
+	return separation{emb: e, pos: p, amp: amp}
 }
+
+// within reports whether the pair is closer than dp on every axis.
+func (s separation) within(dp float64) bool { return s.emb < dp && s.pos < dp && s.amp < dp }
 
 // selectMerges queues every pair of nearby units whose models are not clearly separate,
 // with a copy of their recent members, and every pair at the same place and amplitude whose
@@ -42,21 +48,29 @@ func (o *Online) selectMerges() {
 	ps := &o.ps
 	ps.pairs = ps.pairs[:0]
 	r2 := float32(o.cfg.NeighbourRadiusUm * o.cfg.NeighbourRadiusUm)
+	// No test below accepts a pair this far apart in position or amplitude.
+	maxPosDP := max(o.cfg.SplitDPrime, fadePosFactor*o.cfg.MergeDPrime)
+	maxAmpDP := max(o.cfg.SplitDPrime, o.cfg.MergeDPrime)
 	for i, a := range o.units {
+		o.passYield()
 		for _, b := range o.units[i+1:] {
 			dx, dy := a.m.xUm-b.m.xUm, a.m.yUm-b.m.yUm
 			if dx*dx+dy*dy > r2 {
 				continue
 			}
+			sep := pairSeparation(a, b)
+			if sep.pos >= maxPosDP || sep.amp >= maxAmpDP {
+				continue
+			}
 			pr := mergePair{a: min(a.id, b.id), b: max(a.id, b.id)}
-			pr.crossfade = o.fadeCandidate(a, b) || o.fadeCandidate(b, a)
-			if o.handoff(a, b) || o.handoff(b, a) {
+			pr.crossfade = o.fadeCandidate(a, b, sep) || o.fadeCandidate(b, a, sep)
+			if o.handoff(a, b, sep) || o.handoff(b, a, sep) {
 				pr.handoff = true
-			} else if similar(&a.m, &b.m, o.cfg.SplitDPrime) {
+			} else if sep.within(o.cfg.SplitDPrime) {
 				pr.pts = b.recent.appendTo(a.recent.appendTo(nil))
 			} else if pr.crossfade {
 				pr.refractoryOnly = true
-			} else if !o.colocated(a, b) {
+			} else if !o.colocated(a, b, sep) {
 				continue
 			} else {
 				pr.refractoryOnly = true
@@ -73,10 +87,9 @@ func (o *Online) selectMerges() {
 
 // colocated reports whether units a and b sit at the same place with the same amplitude and
 // fire fast enough, over the time their spike-time histories share, for the refractory test
-// to decide. Caller holds mu.
-func (o *Online) colocated(a, b *unit) bool {
-	_, posDP, ampDP := modelSeparation(&a.m, &b.m)
-	if posDP >= o.cfg.MergeDPrime || ampDP >= o.cfg.MergeDPrime {
+// to decide; sep is their separation. Caller holds mu.
+func (o *Online) colocated(a, b *unit, sep separation) bool {
+	if sep.pos >= o.cfg.MergeDPrime || sep.amp >= o.cfg.MergeDPrime {
 		return false
 	}
 	a0, a1, okA := a.times.span()
@@ -104,10 +117,9 @@ const (
 // handoffSilentSpikes spikes at its own rate) at about the time b began to fire, b fires at a
 // similar rate, and the two sit at the same place with the same amplitude. That is one
 // neuron whose waveform changed as drift moved its peak channel, too slow for the refractory
-// test, whose evidence needs both shapes at once. Caller holds mu.
-func (o *Online) handoff(old, b *unit) bool {
-	_, posDP, ampDP := modelSeparation(&old.m, &b.m)
-	if posDP >= fadePosFactor*o.cfg.MergeDPrime || ampDP >= o.cfg.MergeDPrime {
+// test, whose evidence needs both shapes at once; sep is their separation. Caller holds mu.
+func (o *Online) handoff(old, b *unit, sep separation) bool {
+	if sep.pos >= fadePosFactor*o.cfg.MergeDPrime || sep.amp >= o.cfg.MergeDPrime {
 		return false
 	}
 	o0, o1, okO := old.times.span()
@@ -129,11 +141,10 @@ func (o *Online) handoff(old, b *unit) bool {
 // fadeCandidate reports whether unit old may have handed its neuron over to unit b through
 // a crossfade: the two sit at the same place with the same amplitude, b began to fire after
 // old and before old's last spike, old has since fallen silent (missed handoffSilentSpikes
-// spikes at its rate) and b fires on. testMerges then checks the spike counts. Caller
-// holds mu.
-func (o *Online) fadeCandidate(old, b *unit) bool {
-	_, posDP, ampDP := modelSeparation(&old.m, &b.m)
-	if posDP >= fadePosFactor*o.cfg.MergeDPrime || ampDP >= o.cfg.MergeDPrime {
+// spikes at its rate) and b fires on; sep is their separation. testMerges then checks the
+// spike counts. Caller holds mu.
+func (o *Online) fadeCandidate(old, b *unit, sep separation) bool {
+	if sep.pos >= fadePosFactor*o.cfg.MergeDPrime || sep.amp >= o.cfg.MergeDPrime {
 		return false
 	}
 	o0, o1, okO := old.times.span()
@@ -295,7 +306,8 @@ func window(ts []float64, lo, hi float64) []float64 {
 	return ts[i:j]
 }
 
-// applyMerges folds each accepted pair's younger unit into the older one. Caller holds mu.
+// applyMerges folds each accepted pair's younger unit into the older one, letting Assign
+// run after each. Caller holds passMu and mu.
 func (o *Online) applyMerges() {
 	for _, pr := range o.ps.pairs {
 		if !pr.accept {
@@ -329,6 +341,8 @@ func (o *Online) applyMerges() {
 		ev.Related = []uint32{a.id}
 		o.ps.events = append(o.ps.events, ev)
 		o.st.UnitsMerged++
+		o.index.rebuild(o.units)
+		o.passYield()
 	}
 }
 
@@ -361,6 +375,7 @@ func (o *Online) selectSplits() {
 	}
 	for _, u := range o.suspects() {
 		queue(u)
+		o.passYield()
 	}
 	first, _ := slices.BinarySearchFunc(o.units, o.splitCursor+1,
 		func(u *unit, id uint32) int { return cmpSeq(uint64(u.id), uint64(id)) })
@@ -368,6 +383,7 @@ func (o *Online) selectSplits() {
 		u := o.units[(first+k)%len(o.units)]
 		o.splitCursor = u.id
 		queue(u)
+		o.passYield()
 	}
 }
 
@@ -510,6 +526,8 @@ func (o *Online) applySplits() {
 			continue
 		}
 		o.splitUnit(u, keep, move)
+		o.index.rebuild(o.units)
+		o.passYield()
 	}
 }
 
@@ -530,7 +548,8 @@ func (o *Online) splitUnit(u *unit, keep, move []point) {
 // duplicates reports whether m is indistinguishable from a live unit. Caller holds mu.
 func (o *Online) duplicates(m *model) bool {
 	for _, u := range o.units {
-		if similar(&u.m, m, o.cfg.MergeDPrime) {
+		e, p, amp := modelSeparation(&u.m, m)
+		if (separation{e, p, amp}).within(o.cfg.MergeDPrime) {
 			return true
 		}
 	}

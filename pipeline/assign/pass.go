@@ -24,6 +24,8 @@ type passState struct {
 	pairs  []mergePair  // merge candidates, then decisions
 	splits []splitCheck // split candidates, then decisions
 	events []stream.UnitEvent
+	// lockedAt is when the pass last took mu (see passLock), for Stats.PassMaxLockUs.
+	lockedAt time.Time
 }
 
 func (ps *passState) init(cfg Config, g grid) { ps.cl = newClusterer(cfg, g) }
@@ -65,20 +67,21 @@ func yieldCPU() { runtime.Gosched() }
 
 // pass runs one background pass. Caller holds passMu.
 //
-// TODO: the apply section holds mu for up to ~3 ms with 300 live units
-// (BenchmarkPass300Units), and Assign waits that long, which shows in the live path's
-// processing-latency tail; building the new unit set and index outside the lock and
-// swapping them in would bound the wait to a pointer swap.
+// The pass holds mu while it snapshots the state and chooses candidates, and while it
+// applies its decisions, releasing it between pieces (see passYield) so that Assign never
+// waits for a whole section. Only the pass changes o.units, so it may walk o.units across a
+// release; it rebuilds the index before every release that follows a change to o.units.
+//
+// TODO: applyCreations still runs in one locked piece, which is longest in warm-up passes
+// that found dozens of units at once.
 func (o *Online) pass() {
 	ps := &o.ps
 	ps.events = ps.events[:0]
 
 	start := time.Now()
-	o.mu.Lock()
+	o.passLock()
 	o.st.Passes++
 	if o.expireAndRetire() {
-		// Assign may run between this section and the apply section below, so the index
-		// must match o.units as soon as a retirement shrinks it.
 		o.index.rebuild(o.units)
 	}
 	o.summaries()
@@ -88,8 +91,7 @@ func (o *Online) pass() {
 	o.selectSplits()
 	ps.cl.liveVars = o.unitVariances(ps.cl.liveVars[:0])
 	dim := o.dim
-	held := time.Since(start)
-	o.mu.Unlock()
+	o.passUnlock()
 
 	if dim > 0 {
 		ps.leaves = ps.cl.run(ps.pool, dim)
@@ -98,16 +100,13 @@ func (o *Online) pass() {
 		o.testSplits(dim)
 	}
 
-	applyStart := time.Now()
-	o.mu.Lock()
+	o.passLock()
 	o.applyMerges()
 	o.applySplits()
 	o.applyCreations(snapshotSeq)
 	o.index.rebuild(o.units)
-	held = max(held, time.Since(applyStart))
-	o.st.PassMaxLockUs = max(o.st.PassMaxLockUs, float64(held.Nanoseconds())/1e3)
 	o.st.LastPassMs = float64(time.Since(start).Nanoseconds()) / 1e6
-	o.mu.Unlock()
+	o.passUnlock()
 
 	if o.sink != nil {
 		for _, ev := range ps.events {
@@ -115,6 +114,34 @@ func (o *Online) pass() {
 			o.sink(ev)
 		}
 	}
+}
+
+// passLock takes mu for the pass and notes when. Caller holds passMu.
+func (o *Online) passLock() {
+	o.mu.Lock()
+	o.ps.lockedAt = time.Now()
+}
+
+// passUnlock records how long the pass held mu and releases it. Caller holds passMu and mu.
+func (o *Online) passUnlock() {
+	heldUs := float64(time.Since(o.ps.lockedAt).Nanoseconds()) / 1e3
+	o.st.PassMaxLockUs = max(o.st.PassMaxLockUs, heldUs)
+	o.mu.Unlock()
+}
+
+// maxLockStep is how long a pass holds mu before passYield lets Assign in.
+const maxLockStep = 100 * time.Microsecond
+
+// passYield lets Assign run once the pass has held mu for maxLockStep: it releases mu,
+// yields the CPU and takes mu again. Call it only where o.units and the index agree.
+// Caller holds passMu and mu.
+func (o *Online) passYield() {
+	if time.Since(o.ps.lockedAt) < maxLockStep {
+		return
+	}
+	o.passUnlock()
+	yieldCPU()
+	o.passLock()
 }
 
 // event returns a lifecycle event of kind k describing u at the current stream position;

@@ -75,6 +75,7 @@ func (o *Online) selectMerges() {
 			} else {
 				pr.refractoryOnly = true
 			}
+			pr.apart = sep.pos >= o.cfg.MergeDPrime
 			pr.timesA = a.times.appendTo(nil)
 			pr.timesB = b.times.appendTo(nil)
 			ps.pairs = append(ps.pairs, pr)
@@ -89,7 +90,7 @@ func (o *Online) selectMerges() {
 // fire fast enough, over the time their spike-time histories share, for the refractory test
 // to decide; sep is their separation. Caller holds mu.
 func (o *Online) colocated(a, b *unit, sep separation) bool {
-	if sep.pos >= o.cfg.MergeDPrime || sep.amp >= o.cfg.MergeDPrime {
+	if sep.pos >= fadePosFactor*o.cfg.MergeDPrime || sep.amp >= o.cfg.MergeDPrime {
 		return false
 	}
 	a0, a1, okA := a.times.span()
@@ -221,7 +222,7 @@ func (o *Online) testMerges(dim int) {
 	for i := range o.ps.pairs {
 		yieldCPU()
 		pr := &o.ps.pairs[i]
-		pr.refractory = sharedRefractory(pr.timesA, pr.timesB, refrS)
+		pr.refractory = sharedRefractory(pr.timesA, pr.timesB, refrS, pr.apart)
 		if pr.crossfade && !pr.refractory {
 			pr.handoff = crossfade(pr.timesA, pr.timesB)
 		}
@@ -254,10 +255,13 @@ const (
 // sharedRefractory reports whether two spike trains (times in s) almost never fire within
 // refrS of each other over the time both cover, compared with what independent trains at
 // their rates would: the sign that they are one neuron.
-func sharedRefractory(a, b []float64, refrS float64) bool {
+func sharedRefractory(a, b []float64, refrS float64, apart bool) bool {
 	observed, expected := coincidences(a, b, refrS)
-	return expected >= minMergeCoincidences &&
-		float64(observed) <= maxCoincidenceRatio*expected
+	need := float64(minMergeCoincidences)
+	if apart {
+		need = minExpectedCoincidences
+	}
+	return expected >= need && float64(observed) <= maxCoincidenceRatio*expected
 }
 
 // independent reports whether two spike trains come within refrS of each other at least
@@ -467,7 +471,7 @@ func (o *Online) splitAllowed(sc *splitCheck) bool {
 	if sc.oneNeuron {
 		return independent(halves[0], halves[1], refrS)
 	}
-	return !sharedRefractory(halves[0], halves[1], refrS)
+	return !sharedRefractory(halves[0], halves[1], refrS, false)
 }
 
 // clusterSplit labels sc by clustering its members and reports whether two clusters of

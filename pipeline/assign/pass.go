@@ -38,7 +38,11 @@ type mergePair struct {
 	timesA, timesB []float64
 	pts            []point
 	refractoryOnly bool // their embeddings differ: only the refractory test may merge them
-	refractory     bool // the trains share a refractory period
+	// apart: their positions differ by more than MergeDPrime (up to fadePosFactor times
+	// it), as a neuron's do when its spikes peak on two channels; the refractory test then
+	// needs minExpectedCoincidences.
+	apart      bool
+	refractory bool // the trains share a refractory period
 	// handoff: one unit fell silent as the other, at its place and amplitude, began to
 	// fire; the newer shape is the same neuron after drift moved it (decided under mu, or
 	// by testMerges for a crossfade).

@@ -59,9 +59,12 @@
 // same place and amplitude also merge, whatever their embeddings, when their spike trains
 // share a refractory period (far fewer spikes within RefractoryMs of each other than
 // independent trains would give): one neuron whose waveform took two shapes, as when drift
-// moves its peak channel. The evidence grows with both rates and the time the two units have
-// existed together (each unit keeps SpikeTimeHistory spike times): about 40 s for two 8 Hz
-// shapes, minutes for slow units. A unit that falls silent just as another, at its place
+// moves its peak channel or its spikes peak on either of two channels. The evidence grows
+// with both rates and the time the two units have existed together (each unit keeps
+// SpikeTimeHistory spike times): about 25 s for two 8 Hz shapes, minutes for slow units.
+// "The same place" means within MergeDPrime in position, or within twice that on stronger
+// evidence, since the two shapes of a neuron that peaks on two channels give two
+// centre-of-mass positions. A unit that falls silent just as another, at its place
 // and amplitude and firing at a similar rate, begins is the same neuron handed over to a new
 // shape (drift moved its peak channel, and the old shape stopped before the refractory test
 // could decide): the younger id merges into the older, which takes the new shape's model.
@@ -84,9 +87,12 @@
 // # Concurrency
 //
 // Assign is called from one goroutine and holds the state mutex only for one match; it
-// never allocates. A pass holds the mutex while it snapshots the pool and while it applies
-// its decisions; the clustering runs without it. Stats.PassMaxLockUs reports the longest
-// hold in wall-clock time; it is largest in warm-up passes that found dozens of units. Run
+// never allocates. A pass holds the mutex while it snapshots the pool and chooses candidates,
+// and while it applies its decisions, giving it up whenever it has held it for 100 us so
+// that Assign waits at most about that long; the clustering runs without it. Registering
+// the units founded in one pass is still one locked piece. Stats.PassMaxLockUs reports the
+// longest hold in wall-clock time (a preempted thread makes it longer); it is largest in
+// warm-up passes that found dozens of units. Run
 // performs the passes in the caller's goroutine when Assign signals that one is due;
 // ClusterNow runs one pass at once. Lock order: passMu (one pass at a time) before mu (the
 // state). Events go to the sink from the goroutine

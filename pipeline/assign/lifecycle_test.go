@@ -290,6 +290,18 @@ func TestRefractoryMerge(t *testing.T) {
 	}
 }
 
+// twoShapes returns two 10 Hz synthetic units at the same place and amplitude whose
+// embeddings differ: a fires until stopS, b from startS to the end.
+func twoShapes(seed uint64, dim int, stopS, startS float64) (a, b synthUnit) {
+	a = staticUnits(seed, 1, dim)[0]
+	a.rateHz, a.stopS = 10, stopS
+	b = a
+	b.emb = append([]float64(nil), a.emb...)
+	b.emb[2] += 8
+	b.startS, b.stopS = startS, 0
+	return a, b
+}
+
 func TestHandoffMerge(t *testing.T) {
 	const dim, durS, switchS = 8, 80.0, 30.0
 	tests := []struct {
@@ -302,13 +314,8 @@ func TestHandoffMerge(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a := staticUnits(71, 1, dim)[0]
-			a.rateHz, a.stopS = 10, switchS
-			b := a
-			b.emb = append([]float64(nil), a.emb...)
-			b.emb[2] += 8 // the waveform changes shape at switchS
+			a, b := twoShapes(71, dim, switchS, switchS) // the shape changes at switchS
 			b.ampUV *= tc.ampRatio
-			b.startS, b.stopS = switchS, 0
 			spikes := genStream(72, []synthUnit{a, b}, durS, dim)
 			o, rc := runSync(t, Config{}, probe.Poly32(), spikes)
 			if st := o.Stats(); st.UnitsLive != tc.wantLive {
@@ -336,12 +343,7 @@ func TestCrossfadeMerge(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a := staticUnits(81, 1, dim)[0]
-			a.rateHz, a.stopS = 10, endS
-			b := a
-			b.emb = append([]float64(nil), a.emb...)
-			b.emb[2] += 8 // the second shape, at the same place and amplitude
-			b.startS, b.stopS = fadeS, 0
+			a, b := twoShapes(81, dim, endS, fadeS)
 			units := []synthUnit{a, b}
 			if tc.shared { // while both fire, each takes half of the neuron's spikes
 				aEarly, aFade, bFade, bLate := a, a, b, b

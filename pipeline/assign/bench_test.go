@@ -80,7 +80,10 @@ func BenchmarkPass300Units(b *testing.B) {
 	for b.Loop() {
 		o.ClusterNow()
 	}
-	b.ReportMetric(o.Stats().PassMaxLockUs, "max-lock-us")
+	st := o.Stats()
+	b.ReportMetric(st.PassMaxLockUs, "max-lock-us")
+	b.ReportMetric(1e3*float64(st.PassLockHoldsOver1ms)/float64(st.PassLockHolds),
+		"holds>1ms/1k")
 }
 
 func BenchmarkClusterPool4096(b *testing.B) {

@@ -57,11 +57,14 @@ type Stats struct {
 	Backfilled   uint64 // pool spikes later given to a new unit through Backfill
 	Rejected     uint64 // spikes with a bad embedding or position, labelled 0, not pooled
 	Passes       uint64 // background passes run
-	// PassMaxLockUs is the longest a pass has held the state mutex (and so could have
-	// delayed Assign), wall-clock us; LastPassMs is the wall-clock duration of the latest
-	// pass, ms.
-	PassMaxLockUs float64
-	LastPassMs    float64
+	// PassLockHolds counts the pieces in which passes held the state mutex, and
+	// PassLockHoldsOver1ms those that held it over 1 ms (each could have delayed Assign
+	// that long). PassMaxLockUs is the longest hold, wall-clock us; LastPassMs is the
+	// wall-clock duration of the latest pass, ms.
+	PassLockHolds        uint64
+	PassLockHoldsOver1ms uint64
+	PassMaxLockUs        float64
+	LastPassMs           float64
 }
 
 // New returns an online assigner for probe p that reports unit lifecycle events to sink

@@ -128,8 +128,12 @@ func (o *Online) passLock() {
 
 // passUnlock records how long the pass held mu and releases it. Caller holds passMu and mu.
 func (o *Online) passUnlock() {
-	heldUs := float64(time.Since(o.ps.lockedAt).Nanoseconds()) / 1e3
-	o.st.PassMaxLockUs = max(o.st.PassMaxLockUs, heldUs)
+	held := time.Since(o.ps.lockedAt)
+	o.st.PassLockHolds++
+	if held > time.Millisecond {
+		o.st.PassLockHoldsOver1ms++
+	}
+	o.st.PassMaxLockUs = max(o.st.PassMaxLockUs, float64(held.Nanoseconds())/1e3)
 	o.mu.Unlock()
 }
 

@@ -17,8 +17,19 @@ type separator struct {
 // the positions and keeps the more significant split. It reports whether that split's d'
 // exceeds base (corrected for size), and returns the labels (0 or 1 per listed point,
 // valid until the next call) and the excess of d' over its threshold.
+//
 // TODO: no split on amplitude alone: two cells in one direction from the probe at different
 // distances look alike in shape and position; bursts skew amplitudes, so it needs care.
+//
+// TODO: two units about 3 pooled SDs apart (same channel, similar amplitude: common on
+// dense tetrodes) stay one unit. A lower d' threshold splits single units too, since one
+// unit is far from Gaussian in the embedding; for the same reason a two-component mixture
+// fits one unit about as much better than one Gaussian as it fits two units (tried on
+// simulated tetrodes), and the density between two such units of unequal size shows no
+// dip. What tells them apart is that two neurons fire independently while halves of one
+// share its refractory period, but 256 recent members span too little time to count
+// coincidences; that would need each unit's members (or their times and a few features)
+// over a minute or more.
 func (s *separator) bestSplit(pts []point, idx []int32, dim int, base float64) (
 	[]uint8, float64, bool) {
 	n := len(idx)

@@ -2,8 +2,10 @@
 // neurons give templates, templates placed at spike times from firing models give
 // recordings, with drift, bursts, overlaps, background cells and correlated noise.
 //
-// Generate is the entry point; Recording.WriteDir and ReadDir move recordings to and from
-// disk in formats that Kilosort, phy and SpikeInterface users already read.
+// Generate is the entry point; Stream gives the same recording without holding its samples,
+// rendering them as they are read, for recordings too long for memory. Recording.WriteDir
+// and ReadDir move recordings to and from disk in formats that Kilosort, phy and
+// SpikeInterface users already read.
 //
 // The model, every constant in physical units so that any rate from 10 to 50 kHz works:
 //   - cells come from the cached library of sim/library (simulated once as transmembrane
@@ -97,7 +99,8 @@ type UnitInfo struct {
 	LibraryID  int     // index of the cell model in the library
 }
 
-// Recording is a simulated recording held in memory.
+// Recording is a simulated recording: held in memory from Generate, or without Samples
+// (nil) from Stream.
 type Recording struct {
 	Config       Config
 	Probe        *probe.Probe

@@ -66,7 +66,8 @@ func BenchmarkSynthChunk(b *testing.B) {
 		b.Fatal(err)
 	}
 	evs, _ := s.makeEvents(units, s.trains(units))
-	sy := newSynth(s, units, evs, noise, nil)
+	sy := newSynth(s, units, evs, noise)
+	sy.out = make([]int16, s.nSamples*noise.channels)
 	b.ReportAllocs()
 	k := 0
 	for b.Loop() {

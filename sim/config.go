@@ -69,13 +69,26 @@ func defaultLibraryDir() string {
 
 // validate checks a defaulted Config; every error wraps ErrBadConfig.
 func validate(cfg Config) error {
+	if err := validateStream(cfg); err != nil {
+		return err
+	}
+	return validateSize(cfg)
+}
+
+// validateStream checks a defaulted Config for Stream, which holds no samples and so has
+// no output size limit.
+func validateStream(cfg Config) error {
 	if err := validateNumbers(cfg); err != nil {
 		return err
 	}
 	if err := validateProbe(cfg); err != nil {
 		return err
 	}
-	return validateSize(cfg)
+	if n := cfg.DurationS * cfg.SampleRateHz; n < 1 {
+		return fmt.Errorf("%w: duration %v s is shorter than one sample", ErrBadConfig,
+			cfg.DurationS)
+	}
+	return nil
 }
 
 func validateNumbers(cfg Config) error {

@@ -83,6 +83,30 @@ func loadLibrary(ctx context.Context, dir string, size int, seed int64) ([]*neur
 // generate renders a recording of a validated, defaulted cfg from the given cells.
 func generate(ctx context.Context, cfg Config, lib []*neuron.Sources,
 	buf []int16) (*Recording, error) {
+	pl, err := plan(ctx, cfg, lib)
+	if err != nil {
+		return nil, err
+	}
+	samples, clipped, err := pl.s.synthesize(ctx, pl.units, pl.events, pl.noise, buf)
+	if err != nil {
+		return nil, fmt.Errorf("generate: %w", err)
+	}
+	return pl.s.recording(pl.units, pl.truth, samples, clipped), nil
+}
+
+// planned is everything a recording's samples are rendered from: its units, their spike
+// events, the truth and the noise block.
+type planned struct {
+	s      *simState
+	units  []unitModel
+	events []event
+	truth  []TruthSpike
+	noise  *noiseBlock
+}
+
+// plan builds the units, spike trains and noise of a validated, defaulted cfg from the
+// given cells, short of rendering the samples.
+func plan(ctx context.Context, cfg Config, lib []*neuron.Sources) (*planned, error) {
 	if len(lib) == 0 {
 		return nil, fmt.Errorf("generate: %w: empty cell library", ErrBadConfig)
 	}
@@ -104,11 +128,7 @@ func generate(ctx context.Context, cfg Config, lib []*neuron.Sources,
 		return nil, fmt.Errorf("generate: %w", err)
 	}
 	evs, truth := s.makeEvents(units, trains)
-	samples, clipped, err := s.synthesize(ctx, units, evs, noise, buf)
-	if err != nil {
-		return nil, fmt.Errorf("generate: %w", err)
-	}
-	return s.recording(units, truth, samples, clipped), nil
+	return &planned{s: s, units: units, events: evs, truth: truth, noise: noise}, nil
 }
 
 // checkClassMix reports an error when a class mix gives no weight to any library class.

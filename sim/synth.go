@@ -78,7 +78,8 @@ func traceAt(trace []float32, tS float64) float64 {
 }
 
 // synth holds what the synthesis workers share; all of it is read-only except the
-// output (each chunk writes only its own samples) and the clip counter.
+// output (each chunk writes only its own samples) and the clip counter. out is the whole
+// recording for Generate and nil for Stream, which renders into its own batches.
 type synth struct {
 	s       *simState
 	units   []unitModel
@@ -95,21 +96,21 @@ type synth struct {
 // only on the seed and k, so the output does not depend on the number of workers.
 func (s *simState) synthesize(ctx context.Context, units []unitModel, evs []event,
 	noise *noiseBlock, buf []int16) ([]int16, int64, error) {
-	sy := newSynth(s, units, evs, noise, buf)
+	sy := newSynth(s, units, evs, noise)
+	n := s.nSamples * noise.channels
+	sy.out = buf[:0]
+	if cap(buf) < n {
+		sy.out = make([]int16, n)
+	}
+	sy.out = sy.out[:n]
 	nChunks := (s.nSamples + synthChunk - 1) / synthChunk
 	err := parallelFor(ctx, nChunks, sy.chunk)
 	return sy.out, sy.clipped.Load(), err
 }
 
-// newSynth prepares the synthesis; the output reuses buf when it is large enough.
-func newSynth(s *simState, units []unitModel, evs []event, noise *noiseBlock,
-	buf []int16) *synth {
-	n := s.nSamples * noise.channels
-	out := buf[:0]
-	if cap(buf) < n {
-		out = make([]int16, n)
-	}
-	sy := &synth{s: s, units: units, events: evs, noise: noise, out: out[:n],
+// newSynth prepares the synthesis of the events over the noise; it sets no output.
+func newSynth(s *simState, units []unitModel, evs []event, noise *noiseBlock) *synth {
+	sy := &synth{s: s, units: units, events: evs, noise: noise,
 		scale: float32(1 / s.cfg.UVPerBit)}
 	sy.fadeOut, sy.fadeIn = make([]float32, noiseFade), make([]float32, noiseFade)
 	for u := range noiseFade {
@@ -125,11 +126,16 @@ func (sy *synth) chunk(k int) {
 	chans := sy.noise.channels
 	t0 := k * synthChunk
 	n := min(synthChunk, sy.s.nSamples-t0)
-	out := sy.out[t0*chans : (t0+n)*chans]
+	sy.clipped.Add(sy.render(sy.out[t0*chans:(t0+n)*chans], t0, n))
+}
+
+// render writes samples [t0, t0+n) into out (n rows) and returns the number it saturated.
+func (sy *synth) render(out []int16, t0, n int) int64 {
+	chans := sy.noise.channels
 	for u := range n {
 		sy.noiseRow(out[u*chans:(u+1)*chans], t0+u)
 	}
-	sy.clipped.Add(sy.addSpikes(out, int64(t0), n))
+	return sy.addSpikes(out, int64(t0), n)
 }
 
 // segmentOffset returns the block row at which noise segment j starts.

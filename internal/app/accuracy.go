@@ -38,16 +38,40 @@ func compareToTruth(rec *sim.Recording, s *sorting.Sorting) (*eval.Result, error
 
 // SortRecording is an eval.SortFunc: it sorts an in-memory recording through the whole
 // live path (embedded server, max-speed replay, every stage, bus collector) with method m.
+// A recording from sim.Stream (Samples nil) is rendered afresh as it is replayed.
 func SortRecording(m Method, log *zap.Logger) eval.SortFunc {
 	return func(ctx context.Context, rec *sim.Recording) (*sorting.Sorting, error) {
-		res, err := Session{Source: NewInt16Reader(rec.Samples), Probe: rec.Probe,
-			SampleRateHz: rec.SampleRateHz, UVPerBit: rec.UVPerBit, Method: m, Log: log,
-			Stream: "accuracy"}.Run(ctx)
+		src, err := samplesOf(ctx, rec)
+		if err != nil {
+			return nil, err
+		}
+		res, err := Session{Source: src, Probe: rec.Probe, SampleRateHz: rec.SampleRateHz,
+			UVPerBit: rec.UVPerBit, Method: m, Log: log, Stream: "accuracy"}.Run(ctx)
 		if err != nil {
 			return nil, err
 		}
 		return res.Sorting, nil
 	}
+}
+
+// samplesOf returns a reader of rec's samples as little-endian int16: its Samples, or for a
+// streamed recording a new rendering of its Config.
+func samplesOf(ctx context.Context, rec *sim.Recording) (io.Reader, error) {
+	if rec.Samples != nil {
+		return NewInt16Reader(rec.Samples), nil
+	}
+	_, r, err := sim.Stream(ctx, rec.Config)
+	if err != nil {
+		return nil, fmt.Errorf("render streamed recording: %w", err)
+	}
+	return r, nil
+}
+
+// streamCase is an eval.GenerateFunc for recordings too long to hold in memory: it returns
+// the recording without samples, which SortRecording renders as it replays them.
+func streamCase(ctx context.Context, cfg sim.Config) (*sim.Recording, error) {
+	rec, _, err := sim.Stream(ctx, cfg)
+	return rec, err
 }
 
 // AccuracySeedBase offsets the seeds of the accuracy benchmark's recordings; training uses
@@ -58,14 +82,10 @@ const AccuracySeedBase = 900_000
 // (morphologies, channel densities) from the library the shipped models were trained on.
 const HeldOutLibrarySeed = 20261203
 
-// maxProbeS bounds the 384-channel case: recordings are generated and held in memory
-// (23 MB per second), so a 10-minute Neuropixels recording would not fit in 24 GiB.
-// TODO: stream long simulated recordings in chunks to evaluate whole sessions.
-const maxProbeS = 180
-
 // AccuracyCases are the held-out recordings of `spikestream bench --accuracy`: tetrodes with
 // 5-10 units at 10 uV, and a 384-channel recording with 100 units and 20 um of rigid drift
-// (over at most maxProbeS, so the drift is at least as fast as 20 um in 10 minutes).
+// over the whole duration. The 384-channel recording (23 MB per second) is streamed: its
+// samples are rendered as they are replayed, so any duration fits in memory.
 func AccuracyCases(durationS float64, seed int64) []eval.AccuracyCase {
 	base := AccuracySeedBase + seed*100
 	var cs []eval.AccuracyCase
@@ -78,9 +98,9 @@ func AccuracyCases(durationS float64, seed int64) []eval.AccuracyCase {
 	}
 	cs = append(cs, eval.AccuracyCase{
 		Name: "np1-100u-drift20um",
-		Config: sim.Config{Probe: probe.Neuropixels1(), Units: 100,
-			DurationS: min(durationS, maxProbeS), NoiseUV: 10, DriftUm: 20, Seed: base + 10,
-			LibrarySeed: HeldOutLibrarySeed},
+		Config: sim.Config{Probe: probe.Neuropixels1(), Units: 100, DurationS: durationS,
+			NoiseUV: 10, DriftUm: 20, Seed: base + 10, LibrarySeed: HeldOutLibrarySeed},
+		Generate: streamCase,
 	})
 	return cs
 }

@@ -1,13 +1,18 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/spikestream/spikestream/probe"
 	"github.com/spikestream/spikestream/sim"
@@ -132,5 +137,43 @@ func TestSortFileRejectsBadInput(t *testing.T) {
 		if !errors.Is(err, ErrBadInput) {
 			t.Errorf("%s: %v, want ErrBadInput", name, err)
 		}
+	}
+}
+
+// A streamed accuracy case replays the samples Generate would hold, and sorts through the
+// whole live path.
+func TestSortRecordingStreamed(t *testing.T) {
+	cfg := sim.Config{Probe: probe.Tetrode(), Units: 4, DurationS: 20, NoiseUV: 10, Seed: 41}
+	ctx := context.Background()
+	held, err := sim.Generate(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamed, err := streamCase(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if streamed.Samples != nil || !slices.Equal(streamed.Truth, held.Truth) {
+		t.Fatal("streamed case holds samples or has another truth")
+	}
+	src, err := samplesOf(ctx, streamed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := io.ReadAll(NewInt16Reader(held.Samples))
+	if !bytes.Equal(got, want) {
+		t.Fatalf("streamed case replays %d bytes unlike the %d held", len(got), len(want))
+	}
+
+	s, err := SortRecording(Learned, zap.NewNop())(ctx, streamed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := labelledWithin(held, s, 12, 5); !(f >= 0.5) {
+		t.Fatalf("%.2f of high-SNR spikes labelled from the streamed case", f)
 	}
 }

@@ -76,6 +76,17 @@
 // alone afterwards and the new one fired below that rate: one neuron's train shared between
 // two shapes, not two neurons adding their rates.
 //
+// A slow neuron between two channels peaks on either, and the embedder, which sees the
+// waveform from the peak channel, gives it one shape per channel: two units firing side by
+// side for the whole session, too slowly for the refractory test. Two units within 10 um
+// and 15 % in amplitude that peak on different channels and have fired together for a
+// minute are merged as such twins unless their trains come within RefractoryMs of each
+// other more than once and more than a quarter as often as independent trains would. Where
+// a third unit of similar amplitude sits within 10 um of them (units crowd on a dense
+// tetrode), place and amplitude do not single out a neuron and the twin test is skipped.
+// Units merged by the refractory, handoff, crossfade or twin tests split again only on
+// evidence that the halves fire independently.
+//
 // A unit whose recent members split at SplitDPrime into two halves of MinSpikes each, by one
 // two-means bisection or by clustering them as the pool is clustered, is split, unless the
 // halves share a refractory period: the larger half keeps the id, the other gets a new id

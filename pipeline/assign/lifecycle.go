@@ -64,11 +64,12 @@ func (o *Online) selectMerges() {
 			}
 			pr := mergePair{a: min(a.id, b.id), b: max(a.id, b.id)}
 			pr.crossfade = o.fadeCandidate(a, b, sep) || o.fadeCandidate(b, a, sep)
+			pr.twin = o.twinCandidate(a, b)
 			if o.handoff(a, b, sep) || o.handoff(b, a, sep) {
 				pr.handoff = true
 			} else if sep.within(o.cfg.SplitDPrime) {
 				pr.pts = b.recent.appendTo(a.recent.appendTo(nil))
-			} else if pr.crossfade {
+			} else if pr.crossfade || pr.twin {
 				pr.refractoryOnly = true
 			} else if !o.colocated(a, b, sep) {
 				continue
@@ -157,6 +158,89 @@ func (o *Online) fadeCandidate(old, b *unit, sep separation) bool {
 	return (o.nowS-o1)*rateO >= handoffSilentSpikes
 }
 
+// Twin test constants: two units less than twinMaxUm apart whose amplitudes differ by
+// less than a factor twinMaxAmpRatio, that peak on different channels and have both fired
+// for twinMinOverlapS, are one neuron unless their trains come within RefractoryMs of each
+// other more than twinMaxRatio times as often as independent trains would (one
+// coincidence is allowed, for a spike detected twice). The limits are absolute, not in
+// the units' own spreads, so that a merged unit, whose spread is wider, does not then
+// absorb its neighbours.
+const (
+	twinMaxUm       = 10
+	twinMaxAmpRatio = 1.15
+	twinMinOverlapS = 60
+	twinMaxRatio    = 0.25
+)
+
+// twinCandidate reports whether units a and b may be one neuron whose spikes peak on
+// either of two channels: the embedder sees the waveform from the peak channel, so such a
+// neuron gives two embeddings at one place and amplitude, and when it fires slowly the
+// refractory test takes too long to join them. Caller holds mu.
+func (o *Online) twinCandidate(a, b *unit) bool {
+	dx, dy := float64(a.m.xUm-b.m.xUm), float64(a.m.yUm-b.m.yUm)
+	da := math.Abs(float64(a.m.logAmp - b.m.logAmp))
+	if dx*dx+dy*dy >= twinMaxUm*twinMaxUm || da >= math.Log(twinMaxAmpRatio) {
+		return false
+	}
+	a0, a1, okA := a.times.span()
+	b0, b1, okB := b.times.span()
+	if !okA || !okB || min(a1, b1)-max(a0, b0) < twinMinOverlapS {
+		return false
+	}
+	return modalChannel(&a.recent) != modalChannel(&b.recent) && !o.crowded(a, b)
+}
+
+// crowded reports whether a third live unit sits within twinMaxUm of unit a or b with an
+// amplitude within twinMaxAmpRatio squared of theirs: where units crowd (a dense tetrode)
+// place and amplitude do not single out a neuron. Caller holds mu.
+func (o *Online) crowded(a, b *unit) bool {
+	near := func(u, v *unit, ratio float64) bool {
+		dx, dy := float64(u.m.xUm-v.m.xUm), float64(u.m.yUm-v.m.yUm)
+		da := math.Abs(float64(u.m.logAmp - v.m.logAmp))
+		return dx*dx+dy*dy < twinMaxUm*twinMaxUm && da < math.Log(ratio)
+	}
+	for _, u := range o.units {
+		if u != a && u != b && (near(u, a, twinMaxAmpRatio*twinMaxAmpRatio) ||
+			near(u, b, twinMaxAmpRatio*twinMaxAmpRatio)) {
+			return true
+		}
+	}
+	return false
+}
+
+// twins reports whether two spike trains (times in s), over the time both cover, come
+// within refrS of each other at most twinMaxRatio times as often as independent trains
+// would, or once. It sorts a and b in place.
+func twins(a, b []float64, refrS float64) bool {
+	observed, expected := coincidences(a, b, refrS)
+	return float64(observed) <= max(1, twinMaxRatio*expected)
+}
+
+// modalChannel returns the peak channel most of the ring's members have.
+func modalChannel(r *recentRing) uint16 {
+	var chans [8]uint16
+	var counts [8]int
+	used := 0
+	for i := 0; i < r.len(); i++ {
+		c := r.buf[i].channel
+		k := slices.Index(chans[:used], c)
+		if k < 0 && used < len(chans) {
+			k, used = used, used+1
+			chans[k] = c
+		}
+		if k >= 0 {
+			counts[k]++
+		}
+	}
+	best := 0
+	for k := 1; k < used; k++ {
+		if counts[k] > counts[best] {
+			best = k
+		}
+	}
+	return chans[best]
+}
+
 // fadePosFactor widens the position limit of a crossfade candidate: the old unit's position
 // stopped following the neuron when it fell silent, while the new one's went on drifting.
 const fadePosFactor = 2
@@ -226,7 +310,9 @@ func (o *Online) testMerges(dim int) {
 		if pr.crossfade && !pr.refractory {
 			pr.handoff = crossfade(pr.timesA, pr.timesB)
 		}
-		pr.accept = pr.refractory || pr.handoff
+		pr.twin = pr.twin && !pr.refractory && !pr.handoff &&
+			twins(pr.timesA, pr.timesB, refrS)
+		pr.accept = pr.refractory || pr.handoff || pr.twin
 		if pr.accept || pr.refractoryOnly {
 			continue
 		}
@@ -337,7 +423,7 @@ func (o *Online) applyMerges() {
 		ts = b.times.appendTo(ts)
 		slices.Sort(ts)
 		a.times.reset(ts)
-		a.oneNeuron = a.oneNeuron || b.oneNeuron || pr.refractory || pr.handoff
+		a.oneNeuron = a.oneNeuron || b.oneNeuron || pr.refractory || pr.handoff || pr.twin
 		a.n += b.n
 		a.lastS = max(a.lastS, b.lastS)
 		o.units = slices.DeleteFunc(o.units, func(u *unit) bool { return u == b })

@@ -3,6 +3,7 @@ package assign
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/spikestream/spikestream/probe"
@@ -418,4 +419,64 @@ func TestCrossfadeTrains(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTwinMerge: a slow neuron between two channels peaks on either, and the embedder gives
+// each peak channel its own shape. At 3 Hz per shape the refractory test would need many
+// minutes; the two shapes sit at one place with one amplitude and never fire together, so
+// they merge. Independent neurons at one place are kept apart when their trains show it,
+// and place and amplitude decide nothing where a third unit crowds them.
+func TestTwinMerge(t *testing.T) {
+	const dim, durS = 8, 150.0
+	tests := []struct {
+		name     string
+		twins    bool    // one neuron in two shapes, else two independent neurons
+		rateHz   float64 // per shape or neuron
+		crowd    bool    // a third neuron of similar amplitude 6 um away
+		wantLive int
+	}{
+		{"one slow neuron, two peak channels", true, 3, false, 1},
+		{"two independent neurons, two peak channels", false, 10, false, 2},
+		{"one slow neuron in a crowd", true, 3, true, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := staticUnits(81, 1, dim)[0]
+			a.rateHz = tc.rateHz
+			b := a
+			b.emb = append([]float64(nil), a.emb...)
+			b.emb[5] += 8
+			b.peakChannel = 1
+			var spikes []synthSpike
+			if tc.twins {
+				a.rateHz *= 2
+				a.alt, a.altFrac, a.altChannel = b.emb, 0.5, 1
+				spikes = withDeadTime(genStream(82, []synthUnit{a}, durS, dim), 0, 3e-3)
+			} else {
+				spikes = genStream(82, []synthUnit{a, b}, durS, dim)
+			}
+			if tc.crowd {
+				c := a
+				c.alt, c.emb, c.rateHz = nil, randomCentre(rand.New(rand.NewPCG(83, 1)), dim, 6), 5
+				c.xUm, c.ampUV = a.xUm+6, a.ampUV*1.1
+				spikes = mergeStreams(spikes, genStream(84, []synthUnit{c}, durS, dim), 2)
+			}
+			o, _ := runSync(t, Config{}, probe.Poly32(), spikes)
+			if st := o.Stats(); st.UnitsLive != tc.wantLive {
+				t.Errorf("%d live units, want %d; stats %+v", st.UnitsLive, tc.wantLive, st)
+			}
+		})
+	}
+}
+
+// mergeStreams returns the spikes of a and b in sample order, b's true units renumbered
+// from first.
+func mergeStreams(a, b []synthSpike, first int) []synthSpike {
+	out := slices.Clone(a)
+	for _, s := range b {
+		s.truth += first
+		out = append(out, s)
+	}
+	slices.SortStableFunc(out, func(x, y synthSpike) int { return int(x.sp.Sample - y.sp.Sample) })
+	return out
 }

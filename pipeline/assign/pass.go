@@ -51,7 +51,10 @@ type mergePair struct {
 	// begun to fire before it stopped; testMerges decides from the spike times whether the
 	// overlap looks like one neuron's train shared between two shapes.
 	crossfade bool
-	accept    bool
+	// twin: the two sit at one place with one amplitude but peak on different channels
+	// (see twinCandidate); testMerges merges them unless their trains come close too often.
+	twin   bool
+	accept bool
 }
 
 // splitCheck is a unit whose recent members are tested for two modes.

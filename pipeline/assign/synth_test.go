@@ -27,6 +27,10 @@ type synthUnit struct {
 	// alt (plus the same drift) instead of emb.
 	alt     []float64
 	altFrac float64
+	// altChannel is added to the peak channel of the spikes centred on alt.
+	altChannel int
+	// peakChannel is added to the peak channel of every spike.
+	peakChannel int
 }
 
 // synthSpike is a generated spike and the index of its true unit.
@@ -58,9 +62,9 @@ func genStream(seed uint64, units []synthUnit, durS float64, dim int) []synthSpi
 }
 
 func drawSpike(r *rand.Rand, u *synthUnit, tS float64, dim int) pipeline.Spike {
-	centre := u.emb
+	centre, channel := u.emb, u.peakChannel
 	if u.alt != nil && r.Float64() < u.altFrac {
-		centre = u.alt
+		centre, channel = u.alt, channel+u.altChannel
 	}
 	emb := make([]float32, dim)
 	for k := range emb {
@@ -79,7 +83,7 @@ func drawSpike(r *rand.Rand, u *synthUnit, tS float64, dim int) pipeline.Spike {
 	}
 	sp.Sample = int64(tS * synthRateHz)
 	sp.SampleRateHz = synthRateHz
-	sp.PeakChannel = int(math.Max(0, y/25))
+	sp.PeakChannel = int(math.Max(0, y/25)) + channel
 	return sp
 }
 

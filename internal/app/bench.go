@@ -142,13 +142,13 @@ func floorCapacity(latencyS float64) int { return int((latencyS + 60) * 1000) }
 func PrintBench(w io.Writer, rows []BenchRow) {
 	fmt.Fprintf(w, "machine: %s/%s, %d CPUs (GOMAXPROCS %d)\n\n", runtime.GOOS, runtime.GOARCH,
 		runtime.NumCPU(), runtime.GOMAXPROCS(0))
-	fmt.Fprintln(w, "| stream | method | ch | spikes | x real time | processing p50 / p99 / max ms "+
-		"| trough->event p50 / p95 / p99 / max ms | replayer late p50 / p99 ms "+
-		"| timer floor late p50 / p99 / max ms |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| stream | method | ch | spikes | x real time | latency events "+
+		"| processing p50 / p99 / max ms | trough->event p50 / p95 / p99 / max ms "+
+		"| replayer late p50 / p99 ms | timer floor late p50 / p99 / max ms |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %s | %d | %d | %.2f | %s | %s | %.3f / %.3f | %s |\n",
-			r.Case, r.Method, r.Channels, r.Spikes, r.XRealTime,
+		fmt.Fprintf(w, "| %s | %s | %d | %d | %.2f | %d | %s | %s | %.3f / %.3f | %s |\n",
+			r.Case, r.Method, r.Channels, r.Spikes, r.XRealTime, r.TroughToEvent.N,
 			msList(r.Processing.P50, r.Processing.P99, r.Processing.Max),
 			msList(r.TroughToEvent.P50, r.TroughToEvent.P95, r.TroughToEvent.P99,
 				r.TroughToEvent.Max),

@@ -18,18 +18,16 @@ type separator struct {
 // exceeds base (corrected for size), and returns the labels (0 or 1 per listed point,
 // valid until the next call) and the excess of d' over its threshold.
 //
-// TODO: no split on amplitude alone: two cells in one direction from the probe at different
-// distances look alike in shape and position; bursts skew amplitudes, so it needs care.
+// Amplitude alone is not a candidate here (ampSplit is, for contaminated units only): two
+// cells in one direction from the probe at different distances look alike in shape and
+// position, but bursts skew one cell's amplitudes.
 //
-// TODO: two units about 3 pooled SDs apart (same channel, similar amplitude: common on
-// dense tetrodes) stay one unit. A lower d' threshold splits single units too, since one
-// unit is far from Gaussian in the embedding; for the same reason a two-component mixture
-// fits one unit about as much better than one Gaussian as it fits two units (tried on
-// simulated tetrodes), and the density between two such units of unequal size shows no
-// dip. What tells them apart is that two neurons fire independently while halves of one
-// share its refractory period, but 256 recent members span too little time to count
-// coincidences; that would need each unit's members (or their times and a few features)
-// over a minute or more.
+// TODO: units closer than about 3 pooled SDs (same channel, similar amplitude: common on
+// dense tetrodes) stay one unit when their joint train shows too few refractory violations
+// to call it contaminated, as with low rates or when overlapping spikes, whose waveforms are
+// corrupted, go to neither unit. A lower d' threshold splits single units too, since one
+// unit is far from Gaussian in the embedding, and a two-component mixture fits one unit
+// about as much better than one Gaussian as it fits two units (tried on simulated tetrodes).
 func (s *separator) bestSplit(pts []point, idx []int32, dim int, base float64) (
 	[]uint8, float64, bool) {
 	n := len(idx)
@@ -62,6 +60,19 @@ func (s *separator) bestSplit(pts []point, idx []int32, dim int, base float64) (
 		excessE = excessP
 	}
 	return s.labels, excessE, excessE > 0
+}
+
+// ampSplit bisects pts on log amplitude alone and returns the labels (valid until the next
+// call) and the excess of d' over its threshold at base. Bursts skew one neuron's
+// amplitudes, so callers use it only where the spike train says the unit is a mixture.
+func (s *separator) ampSplit(pts []point, base float64) ([]uint8, float64) {
+	s.feats = s.feats[:0]
+	for i := range pts {
+		s.feats = append(s.feats, pts[i].logAmp)
+	}
+	d, labels := s.b.split(s.feats, len(pts), 1)
+	s.labels = append(s.labels[:0], labels...)
+	return s.labels, d - dprimeThreshold(base, 1, len(pts))
 }
 
 // clusterer finds new units among pool spikes. The probe is cut into square cells; each cell

@@ -91,7 +91,24 @@
 // two-means bisection or by clustering them as the pool is clustered, is split, unless the
 // halves share a refractory period: the larger half keeps the id, the other gets a new id
 // announced by stream.UnitSplit with Related[0] the parent and Backfill the recent members
-// that moved (published earlier under the parent's id, not 0). A unit without members for
+// that moved (published earlier under the parent's id, not 0).
+//
+// One neuron almost never fires twice within its refractory period; a unit that holds two
+// neurons does, in proportion to the product of their rates. A unit whose spike-time
+// history has more such violations (intervals between 0.5 ms and 0.9 RefractoryMs) than 10 %
+// of foreign spikes would give, and at least 5, is contaminated. Its recent members split
+// at 0.75 SplitDPrime, on the embedding, the position or the amplitude alone, whichever
+// separates best; two halves split only at that lower threshold merge again only on
+// refractory evidence. A unit merged as one neuron loses that protection when it is
+// contaminated. A pair whose joint train would be contaminated is two neurons whatever the
+// refractory, crossfade or twin tests saw (overlapping spikes, whose waveforms are
+// corrupted, go to neither unit and hide the coincidences): it merges only by closeness,
+// and then only if its amplitudes do not split either. This finds two neurons about 3 SDs
+// apart in the embedding, or alike in all but amplitude, which the clustering founds as
+// one unit; a single unit, however far from Gaussian, keeps the full threshold while its
+// train is clean.
+//
+// A unit without members for
 // RetireAfterS is retired (stream.UnitRetired). Live units that gained members send
 // stream.UnitUpdated at most once per UpdateEveryS.
 //

@@ -67,6 +67,8 @@ func (o *Online) selectMerges() {
 			pr.twin = o.twinCandidate(a, b)
 			if o.handoff(a, b, sep) || o.handoff(b, a, sep) {
 				pr.handoff = true
+			} else if a.splitFrom == b.id || b.splitFrom == a.id {
+				pr.refractoryOnly = true
 			} else if sep.within(o.cfg.SplitDPrime) {
 				pr.pts = b.recent.appendTo(a.recent.appendTo(nil))
 			} else if pr.crossfade || pr.twin {
@@ -300,7 +302,8 @@ func crossfade(a, b []float64) bool {
 // testMerges decides each queued pair: merge when the two spike trains share a refractory
 // period (one neuron whose embedding took two shapes, e.g. as drift moved its peak
 // channel) or, for pairs with close models, when the union of their members shows no split
-// at MergeDPrime. Caller holds passMu only.
+// at MergeDPrime. A pair whose joint train is contaminated merges only the second way, and
+// only if amplitude does not split it either. Caller holds passMu only.
 func (o *Online) testMerges(dim int) {
 	refrS := o.cfg.RefractoryMs / 1e3
 	for i := range o.ps.pairs {
@@ -313,12 +316,31 @@ func (o *Online) testMerges(dim int) {
 		pr.twin = pr.twin && !pr.refractory && !pr.handoff &&
 			twins(pr.timesA, pr.timesB, refrS)
 		pr.accept = pr.refractory || pr.handoff || pr.twin
+		if pr.accept && !pr.handoff && o.unionContaminated(pr) {
+			pr.accept, pr.refractory, pr.twin = false, false, false
+		}
 		if pr.accept || pr.refractoryOnly {
 			continue
 		}
 		_, _, split := o.ps.cl.sep.bestSplit(pr.pts, nil, dim, o.cfg.MergeDPrime)
+		if !split && o.unionContaminated(pr) {
+			_, ampExcess := o.ps.cl.sep.ampSplit(pr.pts, o.cfg.MergeDPrime)
+			split = ampExcess > 0
+		}
 		pr.accept = !split
 	}
+}
+
+// unionContaminated reports whether the joint spike train of a queued pair is
+// contaminated: then the pair is two neurons, whatever the refractory test saw (overlapping
+// spikes, whose waveforms are corrupted, go to neither unit and hide coincidences), and
+// amplitude counts in the closeness test. It caches the answer in pr. Caller holds passMu.
+func (o *Online) unionContaminated(pr *mergePair) bool {
+	if !pr.unionTested {
+		union := append(slices.Clone(pr.timesA), pr.timesB...)
+		pr.unionTested, pr.unionDirty = true, contaminated(union, o.cfg.RefractoryMs/1e3)
+	}
+	return pr.unionDirty
 }
 
 // Refractory test thresholds. To merge, the independent-train expectation of coincidences
@@ -460,7 +482,7 @@ func (o *Online) selectSplits() {
 		if !queued[u.id] && u.recent.len() >= 2*o.cfg.MinSpikes {
 			queued[u.id] = true
 			ps.splits = append(ps.splits, splitCheck{id: u.id, pts: u.recent.appendTo(nil),
-				oneNeuron: u.oneNeuron})
+				times: u.times.appendTo(nil), oneNeuron: u.oneNeuron})
 		}
 	}
 	for _, u := range o.suspects() {
@@ -521,13 +543,15 @@ func cmpFloat(a, b float64) int {
 // split separates at SplitDPrime into halves of MinSpikes each (labels 0 and 1); failing
 // that, they are clustered as the pool is, which finds mixtures of several units that a
 // single bisection cannot, and split when that yields two clusters of MinSpikes whose own
-// partition separates (the largest labelled 0, the second 1, every other member 2).
-// Caller holds passMu only.
+// partition separates (the largest labelled 0, the second 1, every other member 2). A
+// contaminated unit splits at contaminatedSplitFactor of SplitDPrime, and on amplitude
+// alone if that separates best. Caller holds passMu only.
 func (o *Online) testSplits(dim int) {
 	for i := range o.ps.splits {
 		yieldCPU()
 		sc := &o.ps.splits[i]
-		labels, _, split := o.ps.cl.sep.bestSplit(sc.pts, nil, dim, o.cfg.SplitDPrime)
+		sc.contaminated = contaminated(sc.times, o.cfg.RefractoryMs/1e3)
+		labels, split := o.bisectMembers(sc, dim)
 		ones := 0
 		for _, l := range labels {
 			ones += int(l)
@@ -543,6 +567,67 @@ func (o *Online) testSplits(dim int) {
 	}
 }
 
+// bisectMembers bisects sc's members on the embedding or the position and, for a
+// contaminated unit, on the amplitude, and returns the labels of the most significant
+// split (valid until the next call) and whether it passes its threshold. Caller holds
+// passMu only.
+func (o *Online) bisectMembers(sc *splitCheck, dim int) ([]uint8, bool) {
+	sep := &o.ps.cl.sep
+	if !sc.contaminated {
+		labels, _, split := sep.bestSplit(sc.pts, nil, dim, o.cfg.SplitDPrime)
+		return labels, split
+	}
+	base := contaminatedSplitFactor * o.cfg.SplitDPrime
+	labels, excess, split := sep.bestSplit(sc.pts, nil, dim, base)
+	sc.labels = append(sc.labels[:0], labels...)
+	if ampLabels, ampExcess := sep.ampSplit(sc.pts, base); ampExcess > excess {
+		labels, excess, split = ampLabels, ampExcess, ampExcess > 0
+	} else {
+		labels = sc.labels
+	}
+	sc.lowered = excess <= o.cfg.SplitDPrime-base
+	return labels, split
+}
+
+// Contamination test constants. Interspike intervals longer than violationMinS (the
+// detector's own dead time after a spike is shorter) and shorter than violationMaxFrac of
+// RefractoryMs are violations: one neuron gives almost none. A unit whose fraction c of
+// spikes comes from another neuron gives about 2c(1-c)·n·rate·width of them over n spikes;
+// contaminated needs at least minViolations and what c = maxContamination would give. A
+// contaminated unit's recent members split at contaminatedSplitFactor of SplitDPrime:
+// a single unit far from Gaussian is spared that lower threshold by its clean train.
+const (
+	violationMinS           = 0.5e-3
+	violationMaxFrac        = 0.9
+	minViolations           = 5
+	maxContamination        = 0.1
+	contaminatedSplitFactor = 0.75
+)
+
+// contaminated reports whether a unit's spike train (times in s, sorted in place) has more
+// refractory violations than one neuron with maxContamination of foreign spikes would.
+func contaminated(ts []float64, refrS float64) bool {
+	if len(ts) < 2 {
+		return false
+	}
+	slices.Sort(ts)
+	spanS := ts[len(ts)-1] - ts[0]
+	lo, hi := violationMinS, violationMaxFrac*refrS
+	if spanS <= 0 || hi <= lo {
+		return false
+	}
+	violations := 0
+	for k := 1; k < len(ts); k++ {
+		if d := ts[k] - ts[k-1]; d > lo && d <= hi {
+			violations++
+		}
+	}
+	n := float64(len(ts))
+	c := maxContamination
+	expected := 2 * c * (1 - c) * n * (n / spanS) * (hi - lo)
+	return violations >= minViolations && float64(violations) >= expected
+}
+
 // splitAllowed applies the refractory evidence to a proposed split: halves that share a
 // refractory period are one neuron in two shapes and stay together; a unit formed by such a
 // merge splits again only on positive evidence that the halves fire independently.
@@ -554,7 +639,7 @@ func (o *Online) splitAllowed(sc *splitCheck) bool {
 		}
 	}
 	refrS := o.cfg.RefractoryMs / 1e3
-	if sc.oneNeuron {
+	if sc.oneNeuron && !sc.contaminated {
 		return independent(halves[0], halves[1], refrS)
 	}
 	return !sharedRefractory(halves[0], halves[1], refrS, false)
@@ -615,14 +700,18 @@ func (o *Online) applySplits() {
 		if len(keep) < o.cfg.MinSpikes || len(move) < o.cfg.MinSpikes {
 			continue
 		}
-		o.splitUnit(u, keep, move)
+		u.oneNeuron = u.oneNeuron && !sc.contaminated
+		nu := o.splitUnit(u, keep, move)
+		if sc.contaminated && sc.lowered {
+			nu.splitFrom = u.id
+		}
 		o.index.rebuild(o.units)
 		o.passYield()
 	}
 }
 
-// splitUnit refits u to keep and founds a new unit from move. Caller holds mu.
-func (o *Online) splitUnit(u *unit, keep, move []point) {
+// splitUnit refits u to keep, founds a new unit from move and returns it. Caller holds mu.
+func (o *Online) splitUnit(u *unit, keep, move []point) *unit {
 	o.refit(u, keep)
 	u.times.reset(pointTimes(keep))
 	nu := o.newUnit(move)
@@ -633,6 +722,7 @@ func (o *Online) splitUnit(u *unit, keep, move []point) {
 	ev.Backfill = refs(move)
 	o.ps.events = append(o.ps.events, ev)
 	o.st.UnitsSplit++
+	return nu
 }
 
 // duplicates reports whether m is indistinguishable from a live unit. Caller holds mu.

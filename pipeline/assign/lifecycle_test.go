@@ -480,3 +480,88 @@ func mergeStreams(a, b []synthSpike, first int) []synthSpike {
 	slices.SortStableFunc(out, func(x, y synthSpike) int { return int(x.sp.Sample - y.sp.Sample) })
 	return out
 }
+
+// TestContaminatedUnitSplits gives the assigner two independent neurons that its clustering
+// founds as one unit, being 3 SD apart in the embedding or alike in all but amplitude: the
+// refractory violations of the mixed train must split them. One neuron with the same two
+// waveform modes, whose train is clean, must stay one unit.
+func TestContaminatedUnitSplits(t *testing.T) {
+	const dim, durS = 8, 300.0
+	tests := []struct {
+		name      string
+		oneNeuron bool
+		shift     func(a, b *synthUnit)
+	}{
+		{"3 SD apart", false, func(a, b *synthUnit) { b.emb[3] += 3 }},
+		{"amplitude alone", false, func(a, b *synthUnit) { a.ampUV, b.ampUV = 60, 110 }},
+		{"one neuron, modes 3 SD apart", true, func(a, b *synthUnit) { b.emb[3] += 3 }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := staticUnits(71, 1, dim)[0]
+			a.rateHz, a.sdPosUm, a.ampCV = 15, 4, 0.1
+			b := a
+			b.emb = slices.Clone(a.emb)
+			tc.shift(&a, &b)
+			var spikes []synthSpike
+			if tc.oneNeuron {
+				a.alt, a.altFrac = b.emb, 0.5
+				a.rateHz *= 2
+				spikes = genStream(72, []synthUnit{a}, durS, dim)
+			} else {
+				spikes = genStream(72, []synthUnit{a, b}, durS, dim)
+			}
+			o, rc := runSync(t, Config{}, probe.Poly32(), spikes)
+			labels := rc.finalLabels(spikes)
+			st := o.Stats()
+			if tc.oneNeuron {
+				id, f := dominantLabel(spikes, labels, 0, durS-60, durS)
+				if st.UnitsLive != 1 || f < 0.9 {
+					t.Errorf("%d live units, id %d holds %.2f of the late spikes; want one "+
+						"unit >= 0.9; stats %+v", st.UnitsLive, id, f, st)
+				}
+				return
+			}
+			idA, fA := dominantLabel(spikes, labels, 0, durS-60, durS)
+			idB, fB := dominantLabel(spikes, labels, 1, durS-60, durS)
+			if idA == idB || fA < 0.8 || fB < 0.8 {
+				t.Errorf("late ids %d (%.2f) and %d (%.2f), want two ids >= 0.8; stats %+v",
+					idA, fA, idB, fB, st)
+			}
+		})
+	}
+}
+
+func TestContaminated(t *testing.T) {
+	const refrS = 1.5e-3
+	train := func(seed uint64, rateHz, durS float64) []float64 {
+		r := rand.New(rand.NewPCG(seed, 1))
+		var ts []float64
+		for tS := r.ExpFloat64() / rateHz; tS < durS; tS += synthDeadS + r.ExpFloat64()/rateHz {
+			ts = append(ts, tS)
+		}
+		return ts
+	}
+	mix := func(a, b []float64, keepB int) []float64 {
+		return append(slices.Clone(a), b[:min(keepB, len(b))]...)
+	}
+	fast := train(1, 34, 60)
+	tests := []struct {
+		name string
+		ts   []float64
+		want bool
+	}{
+		{"one neuron", train(2, 10, 200), false},
+		{"one fast neuron", fast, false},
+		{"fast neuron, 1% foreign", mix(fast, train(3, 34, 60), len(fast)/100), false},
+		{"two neurons, equal", mix(train(4, 10, 200), train(5, 10, 200), 1<<30), true},
+		{"two neurons, 4:1", mix(train(6, 16, 120), train(7, 4, 120), 1<<30), true},
+		{"too few spikes", mix(train(8, 1, 20), train(9, 1, 20), 1<<30), false},
+	}
+	for _, tc := range tests {
+		if got := contaminated(slices.Clone(tc.ts), refrS); got != tc.want {
+			t.Errorf("%s (%d spikes): contaminated = %v, want %v", tc.name, len(tc.ts), got,
+				tc.want)
+		}
+	}
+}

@@ -53,17 +53,23 @@ type mergePair struct {
 	crossfade bool
 	// twin: the two sit at one place with one amplitude but peak on different channels
 	// (see twinCandidate); testMerges merges them unless their trains come close too often.
-	twin   bool
-	accept bool
+	twin bool
+	// unionTested and unionDirty cache whether their joint spike train is contaminated.
+	unionTested, unionDirty bool
+	accept                  bool
 }
 
 // splitCheck is a unit whose recent members are tested for two modes.
 type splitCheck struct {
 	id        uint32
 	oneNeuron bool // the unit came from a refractory merge
-	pts       []point
-	labels    []uint8
-	accept    bool
+	// contaminated: its spike train has more refractory violations than one neuron's;
+	// lowered: the split found passes only the lower threshold that allows.
+	contaminated, lowered bool
+	pts                   []point
+	times                 []float64 // the unit's spike-time history, s, for the contamination test
+	labels                []uint8
+	accept                bool
 }
 
 // yieldCPU lets other goroutines run between the pieces of a background pass. A pass can

@@ -41,8 +41,12 @@ type synthSpike struct {
 
 const synthRateHz = 30000
 
-// genStream draws Poisson spike trains for units over durS seconds and returns the spikes in
-// sample order, each with its own embedding slice.
+// synthDeadS is the absolute refractory period of every synthetic unit: a neuron never
+// fires twice within it, and the assigner's contamination test relies on that.
+const synthDeadS = 2e-3
+
+// genStream draws Poisson spike trains with a synthDeadS dead time for units over durS
+// seconds and returns the spikes in sample order, each with its own embedding slice.
 func genStream(seed uint64, units []synthUnit, durS float64, dim int) []synthSpike {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	var out []synthSpike
@@ -51,7 +55,8 @@ func genStream(seed uint64, units []synthUnit, durS float64, dim int) []synthSpi
 		if stop == 0 {
 			stop = durS
 		}
-		for t := u.startS + r.ExpFloat64()/u.rateHz; t < stop; t += r.ExpFloat64() / u.rateHz {
+		next := func() float64 { return synthDeadS + r.ExpFloat64()/u.rateHz }
+		for t := u.startS + next(); t < stop; t += next() {
 			out = append(out, synthSpike{sp: drawSpike(r, &u, t, dim), truth: ui})
 		}
 	}

@@ -96,21 +96,15 @@
 // One neuron almost never fires twice within its refractory period; a unit that holds two
 // neurons does, in proportion to the product of their rates. A unit whose spike-time
 // history has more such violations (intervals between 0.5 ms and 0.9 RefractoryMs) than 10 %
-// of foreign spikes would give, and at least 5, is contaminated. Its recent members split
-// at 0.75 SplitDPrime, on the embedding, the position or the amplitude alone, whichever
-// separates best; two halves split only at that lower threshold merge again only on
-// refractory evidence. A unit merged as one neuron loses that protection when it is
-// contaminated. A pair whose joint train would be contaminated is two neurons whatever the
+// of foreign spikes would give, and at least 5, is contaminated. A pair whose joint train,
+// over the time both histories cover, would be contaminated is two neurons whatever the
 // refractory, crossfade or twin tests saw (overlapping spikes, whose waveforms are
 // corrupted, go to neither unit and hide the coincidences): it merges only by closeness,
-// and then only if its amplitudes do not split either. This finds two neurons about 3 SDs
-// apart in the embedding, or alike in all but amplitude, which the clustering founds as
-// one unit; a single unit, however far from Gaussian, keeps the full threshold while its
-// train is clean.
+// and then only if its amplitudes do not split either. Contamination does not lower the
+// split threshold: neighbours' overlapping spikes make true units look contaminated too.
 //
-// A unit without members for
-// RetireAfterS is retired (stream.UnitRetired). Live units that gained members send
-// stream.UnitUpdated at most once per UpdateEveryS.
+// A unit without members for RetireAfterS is retired (stream.UnitRetired). Live units that
+// gained members send stream.UnitUpdated at most once per UpdateEveryS.
 //
 // # Concurrency
 //

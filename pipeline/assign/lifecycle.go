@@ -67,8 +67,6 @@ func (o *Online) selectMerges() {
 			pr.twin = o.twinCandidate(a, b)
 			if o.handoff(a, b, sep) || o.handoff(b, a, sep) {
 				pr.handoff = true
-			} else if a.splitFrom == b.id || b.splitFrom == a.id {
-				pr.refractoryOnly = true
 			} else if sep.within(o.cfg.SplitDPrime) {
 				pr.pts = b.recent.appendTo(a.recent.appendTo(nil))
 			} else if pr.crossfade || pr.twin {
@@ -337,8 +335,17 @@ func (o *Online) testMerges(dim int) {
 // amplitude counts in the closeness test. It caches the answer in pr. Caller holds passMu.
 func (o *Online) unionContaminated(pr *mergePair) bool {
 	if !pr.unionTested {
-		union := append(slices.Clone(pr.timesA), pr.timesB...)
-		pr.unionTested, pr.unionDirty = true, contaminated(union, o.cfg.RefractoryMs/1e3)
+		pr.unionTested = true
+		a, b := slices.Clone(pr.timesA), slices.Clone(pr.timesB)
+		slices.Sort(a)
+		slices.Sort(b)
+		if len(a) == 0 || len(b) == 0 {
+			return false
+		}
+		// Over the time both histories cover, so that the rate of the joint train is right.
+		lo, hi := max(a[0], b[0]), min(a[len(a)-1], b[len(b)-1])
+		union := append(window(a, lo, hi), window(b, lo, hi)...)
+		pr.unionDirty = contaminated(union, o.cfg.RefractoryMs/1e3)
 	}
 	return pr.unionDirty
 }
@@ -482,7 +489,7 @@ func (o *Online) selectSplits() {
 		if !queued[u.id] && u.recent.len() >= 2*o.cfg.MinSpikes {
 			queued[u.id] = true
 			ps.splits = append(ps.splits, splitCheck{id: u.id, pts: u.recent.appendTo(nil),
-				times: u.times.appendTo(nil), oneNeuron: u.oneNeuron})
+				oneNeuron: u.oneNeuron})
 		}
 	}
 	for _, u := range o.suspects() {
@@ -543,15 +550,13 @@ func cmpFloat(a, b float64) int {
 // split separates at SplitDPrime into halves of MinSpikes each (labels 0 and 1); failing
 // that, they are clustered as the pool is, which finds mixtures of several units that a
 // single bisection cannot, and split when that yields two clusters of MinSpikes whose own
-// partition separates (the largest labelled 0, the second 1, every other member 2). A
-// contaminated unit splits at contaminatedSplitFactor of SplitDPrime, and on amplitude
-// alone if that separates best. Caller holds passMu only.
+// partition separates (the largest labelled 0, the second 1, every other member 2). Caller
+// holds passMu only.
 func (o *Online) testSplits(dim int) {
 	for i := range o.ps.splits {
 		yieldCPU()
 		sc := &o.ps.splits[i]
-		sc.contaminated = contaminated(sc.times, o.cfg.RefractoryMs/1e3)
-		labels, split := o.bisectMembers(sc, dim)
+		labels, _, split := o.ps.cl.sep.bestSplit(sc.pts, nil, dim, o.cfg.SplitDPrime)
 		ones := 0
 		for _, l := range labels {
 			ones += int(l)
@@ -567,41 +572,16 @@ func (o *Online) testSplits(dim int) {
 	}
 }
 
-// bisectMembers bisects sc's members on the embedding or the position and, for a
-// contaminated unit, on the amplitude, and returns the labels of the most significant
-// split (valid until the next call) and whether it passes its threshold. Caller holds
-// passMu only.
-func (o *Online) bisectMembers(sc *splitCheck, dim int) ([]uint8, bool) {
-	sep := &o.ps.cl.sep
-	if !sc.contaminated {
-		labels, _, split := sep.bestSplit(sc.pts, nil, dim, o.cfg.SplitDPrime)
-		return labels, split
-	}
-	base := contaminatedSplitFactor * o.cfg.SplitDPrime
-	labels, excess, split := sep.bestSplit(sc.pts, nil, dim, base)
-	sc.labels = append(sc.labels[:0], labels...)
-	if ampLabels, ampExcess := sep.ampSplit(sc.pts, base); ampExcess > excess {
-		labels, excess, split = ampLabels, ampExcess, ampExcess > 0
-	} else {
-		labels = sc.labels
-	}
-	sc.lowered = excess <= o.cfg.SplitDPrime-base
-	return labels, split
-}
-
 // Contamination test constants. Interspike intervals longer than violationMinS (the
 // detector's own dead time after a spike is shorter) and shorter than violationMaxFrac of
 // RefractoryMs are violations: one neuron gives almost none. A unit whose fraction c of
 // spikes comes from another neuron gives about 2c(1-c)·n·rate·width of them over n spikes;
-// contaminated needs at least minViolations and what c = maxContamination would give. A
-// contaminated unit's recent members split at contaminatedSplitFactor of SplitDPrime:
-// a single unit far from Gaussian is spared that lower threshold by its clean train.
+// contaminated needs at least minViolations and what c = maxContamination would give.
 const (
-	violationMinS           = 0.5e-3
-	violationMaxFrac        = 0.9
-	minViolations           = 5
-	maxContamination        = 0.1
-	contaminatedSplitFactor = 0.75
+	violationMinS    = 0.5e-3
+	violationMaxFrac = 0.9
+	minViolations    = 5
+	maxContamination = 0.1
 )
 
 // contaminated reports whether a unit's spike train (times in s, sorted in place) has more
@@ -639,7 +619,7 @@ func (o *Online) splitAllowed(sc *splitCheck) bool {
 		}
 	}
 	refrS := o.cfg.RefractoryMs / 1e3
-	if sc.oneNeuron && !sc.contaminated {
+	if sc.oneNeuron {
 		return independent(halves[0], halves[1], refrS)
 	}
 	return !sharedRefractory(halves[0], halves[1], refrS, false)
@@ -700,11 +680,7 @@ func (o *Online) applySplits() {
 		if len(keep) < o.cfg.MinSpikes || len(move) < o.cfg.MinSpikes {
 			continue
 		}
-		u.oneNeuron = u.oneNeuron && !sc.contaminated
-		nu := o.splitUnit(u, keep, move)
-		if sc.contaminated && sc.lowered {
-			nu.splitFrom = u.id
-		}
+		o.splitUnit(u, keep, move)
 		o.index.rebuild(o.units)
 		o.passYield()
 	}

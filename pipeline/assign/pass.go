@@ -63,13 +63,9 @@ type mergePair struct {
 type splitCheck struct {
 	id        uint32
 	oneNeuron bool // the unit came from a refractory merge
-	// contaminated: its spike train has more refractory violations than one neuron's;
-	// lowered: the split found passes only the lower threshold that allows.
-	contaminated, lowered bool
-	pts                   []point
-	times                 []float64 // the unit's spike-time history, s, for the contamination test
-	labels                []uint8
-	accept                bool
+	pts       []point
+	labels    []uint8
+	accept    bool
 }
 
 // yieldCPU lets other goroutines run between the pieces of a background pass. A pass can

@@ -16,10 +16,6 @@ type unit struct {
 	// oneNeuron marks a unit formed by merging two shapes that share a refractory period;
 	// it splits again only on evidence that the shapes fire independently.
 	oneNeuron bool
-	// splitFrom is the unit this one was split from at the lower threshold that a
-	// contaminated train allows (0: none). Their models are close by construction, so
-	// the two merge again only on refractory evidence, not on closeness.
-	splitFrom uint32
 	recent    recentRing
 	// times holds the stream times of many more members than recent, oldest overwritten,
 	// for the refractory tests: slow units need minutes of spike times to decide.

@@ -55,7 +55,10 @@
 //
 // Two nearby units whose models are not clearly separate are merged when their recent
 // members together show no split at MergeDPrime: the older (smaller) id survives and the
-// younger is announced by stream.UnitMerged with Related[0] the survivor. Two units at the
+// younger is announced by stream.UnitMerged with Related[0] the survivor, unless their spike
+// trains come within RefractoryMs of each other at least half as often as independent
+// trains would (given at least 8 such coincidences expected): two neurons with one shape
+// stay two units. Two units at the
 // same place and amplitude also merge, whatever their embeddings, when their spike trains
 // share a refractory period (far fewer spikes within RefractoryMs of each other than
 // independent trains would give): one neuron whose waveform took two shapes, as when drift

@@ -301,7 +301,9 @@ func crossfade(a, b []float64) bool {
 // period (one neuron whose embedding took two shapes, e.g. as drift moved its peak
 // channel) or, for pairs with close models, when the union of their members shows no split
 // at MergeDPrime. A pair whose joint train is contaminated merges only the second way, and
-// only if amplitude does not split it either. Caller holds passMu only.
+// only if amplitude does not split it either; a pair whose trains come within the
+// refractory period as often as independent neurons' do never merges the second way.
+// Caller holds passMu only.
 func (o *Online) testMerges(dim int) {
 	refrS := o.cfg.RefractoryMs / 1e3
 	for i := range o.ps.pairs {
@@ -325,7 +327,7 @@ func (o *Online) testMerges(dim int) {
 			_, ampExcess := o.ps.cl.sep.ampSplit(pr.pts, o.cfg.MergeDPrime)
 			split = ampExcess > 0
 		}
-		pr.accept = !split
+		pr.accept = !split && !independent(pr.timesA, pr.timesB, refrS)
 	}
 }
 

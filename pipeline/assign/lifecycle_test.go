@@ -562,3 +562,52 @@ func TestContaminated(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseTrainsIndependent: two units whose members are indistinguishable in the
+// embedding, position and amplitude merge when their trains share a refractory period (one
+// neuron), and stay apart when the trains come close as often as independent neurons' do.
+func TestCloseTrainsIndependent(t *testing.T) {
+	const durS, dim = 300.0, 8
+	r := rand.New(rand.NewPCG(21, 1))
+	pts := make([]point, 512)
+	for i := range pts {
+		for k := range dim {
+			pts[i].emb[k] = float32(r.NormFloat64())
+		}
+		pts[i].xUm, pts[i].yUm = float32(4*r.NormFloat64()), float32(4*r.NormFloat64())
+		pts[i].logAmp = float32(math.Log(80) + 0.1*r.NormFloat64())
+	}
+	one := poissonTrain(22, 30, durS)
+	var halfA, halfB []float64
+	for i, tS := range one {
+		if i%2 == 0 {
+			halfA = append(halfA, tS)
+		} else {
+			halfB = append(halfB, tS)
+		}
+	}
+	tests := []struct {
+		name           string
+		timesA, timesB []float64
+		wantAccept     bool
+	}{
+		{"one neuron", halfA, halfB, true},
+		{"independent neurons", poissonTrain(23, 15, durS), poissonTrain(24, 15, durS), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := New(Config{SampleRateHz: synthRateHz, Synchronous: true}, probe.Poly32(),
+				nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.ps.pairs = []mergePair{{a: 1, b: 2, pts: slices.Clone(pts),
+				timesA: slices.Clone(tc.timesA), timesB: slices.Clone(tc.timesB)}}
+			o.testMerges(dim)
+			if pr := o.ps.pairs[0]; pr.accept != tc.wantAccept {
+				t.Errorf("accept = %v (refractory %v), want %v", pr.accept, pr.refractory,
+					tc.wantAccept)
+			}
+		})
+	}
+}

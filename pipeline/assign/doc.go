@@ -55,29 +55,28 @@
 //
 // Two nearby units whose models are not clearly separate are merged when their recent
 // members together show no split at MergeDPrime: the older (smaller) id survives and the
-// younger is announced by stream.UnitMerged with Related[0] the survivor, unless their spike
-// trains come within RefractoryMs of each other at least half as often as independent
+// younger is announced by stream.UnitMerged with Related[0] the survivor, unless their
+// spike trains come within RefractoryMs of each other at least half as often as independent
 // trains would (given at least 8 such coincidences expected): two neurons with one shape
-// stay two units. Two units at the
-// same place and amplitude also merge, whatever their embeddings, when their spike trains
-// share a refractory period (far fewer spikes within RefractoryMs of each other than
-// independent trains would give): one neuron whose waveform took two shapes, as when drift
-// moves its peak channel or its spikes peak on either of two channels. The evidence grows
-// with both rates and the time the two units have existed together (each unit keeps
-// SpikeTimeHistory spike times): about 25 s for two 8 Hz shapes, minutes for slow units.
-// "The same place" means within MergeDPrime in position, or within twice that on stronger
-// evidence, since the two shapes of a neuron that peaks on two channels give two
-// centre-of-mass positions. A unit that falls silent just as another, at its place
-// and amplitude and firing at a similar rate, begins is the same neuron handed over to a new
-// shape (drift moved its peak channel, and the old shape stopped before the refractory test
-// could decide): the younger id merges into the older, which takes the new shape's model.
-// Drift often hands a neuron over more slowly, through a crossfade: for tens of seconds its
-// spikes are shared between the old shape and the new one before the old falls silent. Such
-// a pair (at the same place, within twice the usual position limit since the silent unit's
-// position no longer follows the drift, and at the same amplitude) is merged the same way
-// when, over the overlap, the two units together fired about as often as the new one fires
-// alone afterwards and the new one fired below that rate: one neuron's train shared between
-// two shapes, not two neurons adding their rates.
+// stay two units. Two units at the same place and amplitude also merge, whatever their
+// embeddings, when their spike trains share a refractory period (far fewer spikes within
+// RefractoryMs of each other than independent trains would give): one neuron whose waveform
+// took two shapes, as when drift moves its peak channel or its spikes peak on either of two
+// channels. The evidence grows with both rates and the time the two units have existed
+// together (each unit keeps SpikeTimeHistory spike times): about 25 s for two 8 Hz shapes,
+// minutes for slow units. "The same place" means within MergeDPrime in position, or within
+// twice that on stronger evidence, since the two shapes of a neuron that peaks on two
+// channels give two centre-of-mass positions. A unit that falls silent just as another, at
+// its place and amplitude and firing at a similar rate, begins is the same neuron handed
+// over to a new shape (drift moved its peak channel, and the old shape stopped before the
+// refractory test could decide): the younger id merges into the older, which takes the new
+// shape's model. Drift often hands a neuron over more slowly, through a crossfade: for tens
+// of seconds its spikes are shared between the old shape and the new one before the old
+// falls silent. Such a pair (at the same place, within twice the usual position limit since
+// the silent unit's position no longer follows the drift, and at the same amplitude) is
+// merged the same way when, over the overlap, the two units together fired about as often
+// as the new one fires alone afterwards and the new one fired below that rate: one neuron's
+// train shared between two shapes, not two neurons adding their rates.
 //
 // A slow neuron between two channels peaks on either, and the embedder, which sees the
 // waveform from the peak channel, gives it one shape per channel: two units firing side by

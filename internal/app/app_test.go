@@ -114,6 +114,32 @@ func TestSortFileWritesPhyAndNPZ(t *testing.T) {
 	}
 }
 
+// TestSortFileDeterministic sorts one file twice: the labels must be the same, spike for
+// spike, although the sort runs through the live path at full speed.
+func TestSortFileDeterministic(t *testing.T) {
+	rec := simulate(t, probe.Tetrode(), 6, 60, 13)
+	dir := t.TempDir()
+	if err := rec.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	var runs [2]*sorting.Sorting
+	for i := range runs {
+		res, err := SortFile(context.Background(), FileOptions{
+			Input: RawInput{Path: filepath.Join(dir, "rec.dat"), Channels: 4,
+				SampleRateHz: rec.SampleRateHz, UVPerBit: rec.UVPerBit, Probe: rec.Probe},
+			OutDir: filepath.Join(dir, "sorted"), Method: Learned})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs[i] = res.Sorting
+	}
+	a, b := runs[0], runs[1]
+	if !slices.Equal(a.Times, b.Times) || !slices.Equal(a.Labels, b.Labels) {
+		t.Errorf("two sorts of one file differ: %d and %d spikes, %d and %d units",
+			a.NumSpikes(), b.NumSpikes(), len(a.UnitIDs), len(b.UnitIDs))
+	}
+}
+
 func TestSortFileRejectsBadInput(t *testing.T) {
 	dir := t.TempDir()
 	odd := filepath.Join(dir, "odd.dat")

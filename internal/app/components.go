@@ -55,9 +55,11 @@ type Components struct {
 
 // BuildComponents returns the components of method for a probe. modelPath, if set, names
 // a checkpoint that replaces the shipped model of its kind. Unit lifecycle events go to
-// sink.
+// sink. With deterministic set, the online assigner runs its passes inside the assignment
+// stage at fixed stream times (assign.Config.Synchronous): the same recording then gives
+// the same labels every time, at the cost of stalling the stage for each pass.
 func BuildComponents(method Method, modelPath string, p *probe.Probe, rateHz float64,
-	sink pipeline.UnitSink) (*Components, error) {
+	deterministic bool, sink pipeline.UnitSink) (*Components, error) {
 	c := &Components{Method: method}
 	var err error
 	switch method {
@@ -79,7 +81,8 @@ func BuildComponents(method Method, modelPath string, p *probe.Probe, rateHz flo
 			RadiusUm: baselineRadiusUm}, sink)
 		return c, nil
 	}
-	c.Assigner, err = assign.New(assign.Config{SampleRateHz: rateHz}, p, sink)
+	c.Assigner, err = assign.New(assign.Config{SampleRateHz: rateHz,
+		Synchronous: deterministic}, p, sink)
 	if err != nil {
 		return nil, fmt.Errorf("online assigner: %w", err)
 	}

@@ -28,11 +28,13 @@ type Session struct {
 	FrameMs      float64 // replay frame length [1]
 	Method       Method
 	ModelPath    string
-	Pipeline     pipeline.Config
-	Metrics      *pipeline.Metrics
-	Log          *zap.Logger
-	Stream       string // stream name ["session"]
-	ListenPort   int    // embedded server port: 0 in-process only, -1 any free port
+	// Deterministic: see SorterConfig.Deterministic.
+	Deterministic bool
+	Pipeline      pipeline.Config
+	Metrics       *pipeline.Metrics
+	Log           *zap.Logger
+	Stream        string // stream name ["session"]
+	ListenPort    int    // embedded server port: 0 in-process only, -1 any free port
 	// OnSpikes and OnUnit, if set, see every event as it arrives on the bus, from NATS
 	// delivery goroutines; troughToEventNs gives each spike's latency from the acquisition
 	// of its trough sample (meaningful at Speed 1).
@@ -76,7 +78,7 @@ func (s Session) Run(ctx context.Context) (*SessionResult, error) {
 	}
 	srt, err := NewSorter(ctx, conn, SorterConfig{Stream: s.Stream, Probe: s.Probe,
 		SampleRateHz: s.SampleRateHz, Method: s.Method, ModelPath: s.ModelPath,
-		Pipeline: s.Pipeline, Metrics: s.Metrics, Log: s.Log})
+		Pipeline: s.Pipeline, Metrics: s.Metrics, Log: s.Log, Deterministic: s.Deterministic})
 	if err != nil {
 		return nil, err
 	}

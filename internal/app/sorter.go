@@ -27,7 +27,11 @@ type SorterConfig struct {
 	Metrics      *pipeline.Metrics     // nil: unregistered
 	Registry     prometheus.Registerer // if set, bus counters are exported here too
 	JSONMirror   bool                  // also publish events as JSON
-	Log          *zap.Logger
+	// Deterministic runs the online assigner's passes inside the assignment stage, so that
+	// a recording sorted twice gives the same labels; for sorting files, where the stall
+	// each pass adds to the events behind it does not matter.
+	Deterministic bool
+	Log           *zap.Logger
 }
 
 // Sorter is one live sorter: a frame subscription, the pipeline and the event publishers.
@@ -86,7 +90,8 @@ func NewSorter(ctx context.Context, conn *stream.Conn, cfg SorterConfig) (*Sorte
 func (s *Sorter) build(rateHz float64) error {
 	cfg := s.cfg
 	var err error
-	s.comps, err = BuildComponents(cfg.Method, cfg.ModelPath, cfg.Probe, rateHz, s.publishUnit)
+	s.comps, err = BuildComponents(cfg.Method, cfg.ModelPath, cfg.Probe, rateHz,
+		cfg.Deterministic, s.publishUnit)
 	if err != nil {
 		return err
 	}

@@ -100,7 +100,9 @@ type FileResult struct {
 
 // SortFile sorts a whole recording through the live path: an embedded NATS server, a
 // replay of the file at the consumer's pace, the same stages as a live sort, and a
-// collector on the bus. It writes a phy folder and sorting.npz into OutDir.
+// collector on the bus. It writes a phy folder and sorting.npz into OutDir. The online
+// assigner runs deterministically (SorterConfig.Deterministic): sorting a file twice gives
+// the same labels.
 func SortFile(ctx context.Context, o FileOptions) (*FileResult, error) {
 	n, err := o.Input.Check()
 	if err != nil {
@@ -128,7 +130,7 @@ func sortRaw(ctx context.Context, o FileOptions, n int64) (*FileResult, error) {
 	res, err := Session{Source: src, Probe: o.Input.Probe,
 		SampleRateHz: o.Input.SampleRateHz, UVPerBit: o.Input.UVPerBit, Speed: 0,
 		Method: o.Method, ModelPath: o.ModelPath, Pipeline: o.Pipeline, Metrics: o.Metrics,
-		Log: o.Log, Stream: "file"}.Run(ctx)
+		Log: o.Log, Stream: "file", Deterministic: true}.Run(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -334,20 +334,16 @@ func (o *Online) testMerges(dim int) {
 // unionContaminated reports whether the joint spike train of a queued pair is
 // contaminated: then the pair is two neurons, whatever the refractory test saw (overlapping
 // spikes, whose waveforms are corrupted, go to neither unit and hide coincidences), and
-// amplitude counts in the closeness test. It caches the answer in pr. Caller holds passMu.
+// amplitude counts in the closeness test. It sorts pr's times in place and caches the
+// answer in pr. Caller holds passMu.
 func (o *Online) unionContaminated(pr *mergePair) bool {
 	if !pr.unionTested {
 		pr.unionTested = true
-		a, b := slices.Clone(pr.timesA), slices.Clone(pr.timesB)
-		slices.Sort(a)
-		slices.Sort(b)
-		if len(a) == 0 || len(b) == 0 {
-			return false
-		}
 		// Over the time both histories cover, so that the rate of the joint train is right.
-		lo, hi := max(a[0], b[0]), min(a[len(a)-1], b[len(b)-1])
-		union := append(window(a, lo, hi), window(b, lo, hi)...)
-		pr.unionDirty = contaminated(union, o.cfg.RefractoryMs/1e3)
+		if inA, inB, spanS := overlap(pr.timesA, pr.timesB); spanS > 0 {
+			union := append(slices.Clone(inA), inB...)
+			pr.unionDirty = contaminated(union, o.cfg.RefractoryMs/1e3)
+		}
 	}
 	return pr.unionDirty
 }
@@ -392,17 +388,11 @@ func independent(a, b []float64, refrS float64) bool {
 // over the time both trains cover, and the count independent trains at their rates would
 // give. It sorts a and b in place.
 func coincidences(a, b []float64, refrS float64) (int, float64) {
-	if len(a) == 0 || len(b) == 0 {
+	inA, inB, spanS := overlap(a, b)
+	if spanS <= 0 {
 		return 0, 0
 	}
-	slices.Sort(a)
-	slices.Sort(b)
-	lo, hi := max(a[0], b[0]), min(a[len(a)-1], b[len(b)-1])
-	if hi <= lo {
-		return 0, 0
-	}
-	inA, inB := window(a, lo, hi), window(b, lo, hi)
-	expected := float64(len(inA)) * float64(len(inB)) * 2 * refrS / (hi - lo)
+	expected := float64(len(inA)) * float64(len(inB)) * 2 * refrS / spanS
 	observed, j := 0, 0
 	for _, tS := range inA {
 		for j < len(inB) && inB[j] < tS-refrS {
@@ -413,6 +403,21 @@ func coincidences(a, b []float64, refrS float64) (int, float64) {
 		}
 	}
 	return observed, expected
+}
+
+// overlap sorts a and b (times in s) in place and returns the times of each within the span
+// both cover, and that span in s (0 when they do not overlap). The slices alias a and b.
+func overlap(a, b []float64) (inA, inB []float64, spanS float64) {
+	if len(a) == 0 || len(b) == 0 {
+		return nil, nil, 0
+	}
+	slices.Sort(a)
+	slices.Sort(b)
+	lo, hi := max(a[0], b[0]), min(a[len(a)-1], b[len(b)-1])
+	if hi <= lo {
+		return nil, nil, 0
+	}
+	return window(a, lo, hi), window(b, lo, hi), hi - lo
 }
 
 // window returns the times of sorted ts within [lo, hi].
@@ -688,8 +693,8 @@ func (o *Online) applySplits() {
 	}
 }
 
-// splitUnit refits u to keep, founds a new unit from move and returns it. Caller holds mu.
-func (o *Online) splitUnit(u *unit, keep, move []point) *unit {
+// splitUnit refits u to keep and founds a new unit from move. Caller holds mu.
+func (o *Online) splitUnit(u *unit, keep, move []point) {
 	o.refit(u, keep)
 	u.times.reset(pointTimes(keep))
 	nu := o.newUnit(move)
@@ -700,7 +705,6 @@ func (o *Online) splitUnit(u *unit, keep, move []point) *unit {
 	ev.Backfill = refs(move)
 	o.ps.events = append(o.ps.events, ev)
 	o.st.UnitsSplit++
-	return nu
 }
 
 // duplicates reports whether m is indistinguishable from a live unit. Caller holds mu.

@@ -492,6 +492,20 @@ func poissonTrain(seed uint64, rateHz, durS float64) []float64 {
 	return ts
 }
 
+// decideMerge runs testMerges on pr alone (as units 1 and 2) in a fresh assigner and
+// returns the decided pair.
+func decideMerge(t *testing.T, pr mergePair, dim int) mergePair {
+	t.Helper()
+	o, err := New(Config{SampleRateHz: synthRateHz, Synchronous: true}, probe.Poly32(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.a, pr.b = 1, 2
+	o.ps.pairs = []mergePair{pr}
+	o.testMerges(dim)
+	return o.ps.pairs[0]
+}
+
 // TestMergeKeepsTrainsClean: one neuron seen in two shapes (80 % and 20 % of its spikes)
 // is a twin pair that testMerges accepts. When the larger shape's unit also holds a second
 // neuron at a fifth of its spikes, the twin test still passes (the foreign spikes come
@@ -520,15 +534,9 @@ func TestMergeKeepsTrainsClean(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o, err := New(Config{SampleRateHz: synthRateHz, Synchronous: true}, probe.Poly32(),
-				nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o.ps.pairs = []mergePair{{a: 1, b: 2, twin: true, refractoryOnly: true,
-				timesA: slices.Clone(tc.timesA), timesB: slices.Clone(shapeB)}}
-			o.testMerges(8)
-			if pr := o.ps.pairs[0]; pr.accept != tc.wantAccept {
+			pr := decideMerge(t, mergePair{twin: true, refractoryOnly: true,
+				timesA: slices.Clone(tc.timesA), timesB: slices.Clone(shapeB)}, 8)
+			if pr.accept != tc.wantAccept {
 				t.Errorf("accept = %v (twin %v, union contaminated %v), want %v",
 					pr.accept, pr.twin, pr.unionDirty, tc.wantAccept)
 			}
@@ -596,15 +604,9 @@ func TestCloseTrainsIndependent(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			o, err := New(Config{SampleRateHz: synthRateHz, Synchronous: true}, probe.Poly32(),
-				nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			o.ps.pairs = []mergePair{{a: 1, b: 2, pts: slices.Clone(pts),
-				timesA: slices.Clone(tc.timesA), timesB: slices.Clone(tc.timesB)}}
-			o.testMerges(dim)
-			if pr := o.ps.pairs[0]; pr.accept != tc.wantAccept {
+			pr := decideMerge(t, mergePair{pts: slices.Clone(pts),
+				timesA: slices.Clone(tc.timesA), timesB: slices.Clone(tc.timesB)}, dim)
+			if pr.accept != tc.wantAccept {
 				t.Errorf("accept = %v (refractory %v), want %v", pr.accept, pr.refractory,
 					tc.wantAccept)
 			}

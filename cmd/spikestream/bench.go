@@ -25,6 +25,8 @@ func runBench(args []string) error {
 	accuracy := fs.Bool("accuracy", false, "run the held-out accuracy benchmark instead")
 	accDur := seconds(60)
 	fs.Var(&accDur, "accuracy-duration", "recording length of the accuracy cases")
+	determ := fs.Bool("deterministic", false, "with --accuracy: run the assigner's passes "+
+		"in step with the stream, as sort --input does, so that every run gives one answer")
 	logLevel := fs.String("log-level", "warn", "log level")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -43,7 +45,8 @@ func runBench(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if *accuracy {
-		return app.BenchAccuracy(ctx, float64(accDur), methods, *seed, os.Stdout, log)
+		return app.AccuracyBench{DurationS: float64(accDur), Methods: methods, Seed: *seed,
+			Deterministic: *determ}.Run(ctx, os.Stdout, log)
 	}
 	rows, err := app.Bench(ctx, app.DefaultBenchCases(float64(dur), float64(latDur)), methods,
 		*seed, os.Stderr, log)

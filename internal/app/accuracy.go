@@ -38,15 +38,19 @@ func compareToTruth(rec *sim.Recording, s *sorting.Sorting) (*eval.Result, error
 
 // SortRecording is an eval.SortFunc: it sorts an in-memory recording through the whole
 // live path (embedded server, max-speed replay, every stage, bus collector) with method m.
-// A recording from sim.Stream (Samples nil) is rendered afresh as it is replayed.
-func SortRecording(m Method, log *zap.Logger) eval.SortFunc {
+// A recording from sim.Stream (Samples nil) is rendered afresh as it is replayed. With
+// deterministic set the assigner's passes run in step with the stream (as for
+// `sort --input`), so the same recording always gives the same labels; otherwise they run
+// in the background as in live sorting, and their timing varies from run to run.
+func SortRecording(m Method, deterministic bool, log *zap.Logger) eval.SortFunc {
 	return func(ctx context.Context, rec *sim.Recording) (*sorting.Sorting, error) {
 		src, err := samplesOf(ctx, rec)
 		if err != nil {
 			return nil, err
 		}
 		res, err := Session{Source: src, Probe: rec.Probe, SampleRateHz: rec.SampleRateHz,
-			UVPerBit: rec.UVPerBit, Method: m, Log: log, Stream: "accuracy"}.Run(ctx)
+			UVPerBit: rec.UVPerBit, Method: m, Log: log, Stream: "accuracy",
+			Deterministic: deterministic}.Run(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -105,15 +109,28 @@ func AccuracyCases(durationS float64, seed int64) []eval.AccuracyCase {
 	return cs
 }
 
-// BenchAccuracy runs the accuracy benchmark for the given methods and writes the table.
-func BenchAccuracy(ctx context.Context, durationS float64, methods []Method, seed int64,
-	w io.Writer, log *zap.Logger) error {
+// AccuracyBench configures `spikestream bench --accuracy`.
+type AccuracyBench struct {
+	DurationS float64  // length of each held-out recording, s
+	Methods   []Method // sorters compared side by side
+	Seed      int64    // selects the held-out recordings (see AccuracyCases)
+	// Deterministic runs the assigner's passes in step with the stream (see SortRecording).
+	Deterministic bool
+}
+
+// Run sorts every held-out case with every method and writes the table to w.
+func (b AccuracyBench) Run(ctx context.Context, w io.Writer, log *zap.Logger) error {
 	var sorters []eval.NamedSorter
-	for _, m := range methods {
-		sorters = append(sorters, eval.NamedSorter{Name: string(m), Sort: SortRecording(m, log)})
+	for _, m := range b.Methods {
+		sorters = append(sorters, eval.NamedSorter{Name: string(m),
+			Sort: SortRecording(m, b.Deterministic, log)})
 	}
-	fmt.Fprintf(w, "spikestream bench --accuracy --accuracy-duration %gs --seed %d\n\n",
-		durationS, seed)
-	_, err := eval.RunAccuracy(ctx, AccuracyCases(durationS, seed), sorters, w)
+	mode := ""
+	if b.Deterministic {
+		mode = " --deterministic"
+	}
+	fmt.Fprintf(w, "spikestream bench --accuracy --accuracy-duration %gs --seed %d%s\n\n",
+		b.DurationS, b.Seed, mode)
+	_, err := eval.RunAccuracy(ctx, AccuracyCases(b.DurationS, b.Seed), sorters, w)
 	return err
 }

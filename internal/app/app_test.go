@@ -195,7 +195,7 @@ func TestSortRecordingStreamed(t *testing.T) {
 		t.Fatalf("streamed case replays %d bytes unlike the %d held", len(got), len(want))
 	}
 
-	s, err := SortRecording(Learned, zap.NewNop())(ctx, streamed)
+	s, err := SortRecording(Learned, false, zap.NewNop())(ctx, streamed)
 	if err != nil {
 		t.Fatal(err)
 	}

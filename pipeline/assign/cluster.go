@@ -18,9 +18,8 @@ type separator struct {
 // exceeds base (corrected for size), and returns the labels (0 or 1 per listed point,
 // valid until the next call) and the excess of d' over its threshold.
 //
-// Amplitude alone is not a candidate here (testMerges uses ampSplit, on pairs whose joint
-// train is contaminated): two cells in one direction from the probe at different
-// distances look alike in shape and position, but bursts skew one cell's amplitudes.
+// Amplitude alone is not a candidate here: bursts give one cell a second amplitude mode.
+// testSplits tries it last, through ampModes, which checks the spike times for bursts.
 //
 // TODO: units closer than about 3 pooled SDs (same channel, similar amplitude: common on
 // dense tetrodes) stay one unit. A lower d' threshold splits single units too, since one

@@ -91,9 +91,14 @@
 //
 // A unit whose recent members split at SplitDPrime into two halves of MinSpikes each, by one
 // two-means bisection or by clustering them as the pool is clustered, is split, unless the
-// halves share a refractory period: the larger half keeps the id, the other gets a new id
-// announced by stream.UnitSplit with Related[0] the parent and Backfill the recent members
-// that moved (published earlier under the parent's id, not 0).
+// halves share a refractory period. Failing those, its members are bisected on amplitude
+// alone: two neurons with one shape on one channel differ only there. Bursts give one
+// neuron a second, smaller amplitude mode too, so an amplitude split counts only when the
+// smaller spikes follow another member within 10 ms hardly more often than the larger ones
+// do; a pair whose union would split that way is not merged by closeness either. On a
+// split the larger half keeps the id, the other gets a new id announced by
+// stream.UnitSplit with Related[0] the parent and Backfill the recent members that moved
+// (published earlier under the parent's id, not 0).
 //
 // One neuron almost never fires twice within its refractory period; a unit that holds two
 // neurons does, in proportion to the product of their rates. A unit whose spike-time

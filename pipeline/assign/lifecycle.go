@@ -327,6 +327,10 @@ func (o *Online) testMerges(dim int) {
 			_, ampExcess := o.ps.cl.sep.ampSplit(pr.pts, o.cfg.MergeDPrime)
 			split = ampExcess > 0
 		}
+		if !split {
+			// A union that the split test would cut by amplitude must not merge.
+			_, split = o.ps.cl.sep.ampModes(pr.pts, o.cfg.SplitDPrime, o.cfg.MinSpikes)
+		}
 		pr.accept = !split && !independent(pr.timesA, pr.timesB, refrS)
 	}
 }
@@ -570,8 +574,9 @@ func (o *Online) testSplits(dim int) {
 		}
 		if split && min(ones, len(labels)-ones) >= o.cfg.MinSpikes {
 			sc.labels, sc.accept = append(sc.labels[:0], labels...), true
-		} else {
-			sc.accept = o.clusterSplit(sc, dim)
+		} else if sc.accept = o.clusterSplit(sc, dim); !sc.accept {
+			labels, ok := o.ps.cl.sep.ampModes(sc.pts, o.cfg.SplitDPrime, o.cfg.MinSpikes)
+			sc.labels, sc.accept = append(sc.labels[:0], labels...), ok
 		}
 		if sc.accept {
 			sc.accept = o.splitAllowed(sc)

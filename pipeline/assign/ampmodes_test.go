@@ -58,3 +58,19 @@ func TestAmpModes(t *testing.T) {
 		})
 	}
 }
+
+// TestCoincidencesSkipDetectorDeadTime: pairs closer than violationMinS, which the detector
+// never reports on nearby channels, count neither as observed nor as expected.
+func TestCoincidencesSkipDetectorDeadTime(t *testing.T) {
+	a := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	b := []float64{1.0002, 2.0008, 3.0012, 4.003, 5.5, 6.5, 7.5, 8.5, 9.5, 10.0001}
+	obs, exp := coincidences(a, b, 1.5e-3)
+	if obs != 2 { // 0.8 and 1.2 ms; not 0.2 ms, 0.1 ms or 3 ms
+		t.Errorf("observed %d coincidences, want 2", obs)
+	}
+	// Over the span both cover, 1.0002-10 s: 9 spikes each.
+	want := 9 * 9 * 2 * (1.5e-3 - violationMinS) / (10 - 1.0002)
+	if math.Abs(exp-want) > 1e-9*want {
+		t.Errorf("expected %.6f, want %.6f", exp, want)
+	}
+}

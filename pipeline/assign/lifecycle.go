@@ -357,9 +357,9 @@ func (o *Online) unionContaminated(pr *mergePair) bool {
 // of it, so that the observed count must be 0 until the expectation reaches 10. Independent
 // trains pass with probability e^-5 (under 1 %) at the first test and far less later, as
 // the evidence grows with the rates and the time the trains share (the units'
-// SpikeTimeHistory): trains at ra and rb Hz over T s expect ra*rb*T*2*RefractoryMs/1e3
-// coincidences, so two 8 Hz shapes of one neuron are merged after about 25 s together, two
-// 3 Hz shapes after about three minutes. The same test keeps a unit whole when the halves
+// SpikeTimeHistory): trains at ra and rb Hz over T s expect ra*rb*T*2*(RefractoryMs/1e3 -
+// violationMinS) coincidences, so two 8 Hz shapes of one neuron are merged after about 40 s
+// together, two 3 Hz shapes after about five minutes. The same test keeps a unit whole when the halves
 // of a proposed split share a refractory period. Calling two trains independent, which a
 // unit formed by a refractory merge needs before it may split again, takes the stronger
 // evidence of minExpectedCoincidences.
@@ -388,22 +388,27 @@ func independent(a, b []float64, refrS float64) bool {
 	return expected >= minExpectedCoincidences && float64(observed) >= 0.5*expected
 }
 
-// coincidences counts the pairs of spikes of a and b (times in s) within refrS of each other
-// over the time both trains cover, and the count independent trains at their rates would
-// give. It sorts a and b in place.
+// coincidences counts the pairs of spikes of a and b (times in s) between violationMinS and
+// refrS apart over the time both trains cover, and the count independent trains at their
+// rates would give. Closer pairs are left out of both: the detector reports one spike of a
+// pair that close on nearby channels, so it would count none for any two units. It sorts a
+// and b in place.
 func coincidences(a, b []float64, refrS float64) (int, float64) {
 	inA, inB, spanS := overlap(a, b)
-	if spanS <= 0 {
+	lo := violationMinS
+	if spanS <= 0 || refrS <= lo {
 		return 0, 0
 	}
-	expected := float64(len(inA)) * float64(len(inB)) * 2 * refrS / spanS
+	expected := float64(len(inA)) * float64(len(inB)) * 2 * (refrS - lo) / spanS
 	observed, j := 0, 0
 	for _, tS := range inA {
 		for j < len(inB) && inB[j] < tS-refrS {
 			j++
 		}
 		for k := j; k < len(inB) && inB[k] <= tS+refrS; k++ {
-			observed++
+			if math.Abs(inB[k]-tS) >= lo {
+				observed++
+			}
 		}
 	}
 	return observed, expected

@@ -121,18 +121,26 @@ func TestConvergingUnitsMerge(t *testing.T) {
 	units := staticUnits(9, 2, dim)
 	units[1].xUm, units[1].yUm = units[0].xUm, units[0].yUm
 	units[1].ampUV = units[0].ampUV
-	// Unit 1 starts 8 SD away from unit 0 and reaches it at 60 s, then stays.
-	units[1].emb = append([]float64(nil), units[0].emb...)
-	units[1].emb[0] += 8
-	units[1].embVel = make([]float64, dim)
-	units[1].embVel[0] = -8 / 60.0
-	spikes := genStream(10, units, 60, dim)
-	rest := genStream(11, []synthUnit{units[0], withEmb(units[1], units[0].emb)}, durS, dim)
-	for _, s := range rest {
-		if float64(s.sp.Sample)/synthRateHz >= 60 {
-			spikes = append(spikes, s)
-		}
+	// One neuron whose spikes fall into two shapes: a share of them starts 8 SD away from
+	// the others and reaches them at 60 s, in 5 s steps, then stays. (Two neurons that
+	// become indistinguishable stay two units once their trains are seen to be
+	// independent; see doc.go, Lifecycle.)
+	one := units[0]
+	one.rateHz += units[1].rateHz
+	one.altFrac = units[1].rateHz / one.rateHz
+	var spikes []synthSpike
+	for seg := 0; seg < 12; seg++ {
+		u := one
+		u.alt = append([]float64(nil), one.emb...)
+		u.alt[0] += 8 * (1 - (float64(seg)+0.5)/12)
+		u.startS, u.stopS = 5*float64(seg), 5*float64(seg+1)
+		spikes = append(spikes, genStream(uint64(10+seg), []synthUnit{u}, durS, dim)...)
 	}
+	one.altFrac, one.startS = 0, 60
+	spikes = append(spikes, genStream(30, []synthUnit{one}, durS, dim)...)
+	slices.SortStableFunc(spikes, func(a, b synthSpike) int {
+		return int(a.sp.Sample - b.sp.Sample)
+	})
 	o, rc := runSync(t, Config{}, probe.Poly32(), spikes)
 	t.Logf("stats %+v", o.Stats())
 	merged := rc.kinds(stream.UnitMerged)

@@ -107,13 +107,8 @@ func benchThroughput(ctx context.Context, s Session, rec *sim.Recording, duratio
 // benchLatency replays the first latencyS seconds of rec into s at real-time pace, with the
 // timer floor probe beside it, and fills row's latencies.
 //
-// The replayer and the probe each wait for their next 1 ms deadline in nanosleep (see
-// stream.SleepUntil), and a goroutine in a system call keeps its scheduler slot (P) until
-// the runtime's monitor takes it back, which can take milliseconds. On two cores with
-// GOMAXPROCS 2 the two sleepers can hold both slots, and the sorter's goroutines then
-// wait for the monitor. Unless GOMAXPROCS is set in the environment, the latency run
-// therefore adds riggingProcs slots, so that the sorter keeps one per core as it would
-// beside an acquisition system in another process.
+// The timer-floor probe, like the replayer, waits for its deadlines in nanosleep and so
+// gets a scheduler slot of its own (see addSleeperProcs).
 //
 // TODO: run the replayer in a process of its own, as a real acquisition system would be;
 // in-process, its wake-ups still take CPU time from the sorter on the same two cores and
@@ -122,9 +117,6 @@ func benchLatency(ctx context.Context, s Session, rec *sim.Recording, latencyS f
 	row *BenchRow) error {
 	samples := min(rec.NumSamples, int(latencyS*rec.SampleRateHz))
 	s.Source, s.Speed = NewInt16Reader(rec.Samples[:samples*rec.NumChannels()]), 1
-	if os.Getenv("GOMAXPROCS") == "" {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(runtime.NumCPU() + riggingProcs))
-	}
 	// Start the real-time run without the max-speed run's garbage, as a live sorter would.
 	runtime.GC()
 
@@ -133,6 +125,7 @@ func benchLatency(ctx context.Context, s Session, rec *sim.Recording, latencyS f
 	s.OnSorter = func(*stream.Conn, stream.Subjects) {
 		floor = startFloorProbe(ctx, floorCapacity(latencyS))
 	}
+	defer addSleeperProcs(1)()
 	res, err := s.Run(ctx)
 	if floor != nil {
 		row.TimerFloor = floor.stop()
@@ -145,10 +138,6 @@ func benchLatency(ctx context.Context, s Session, rec *sim.Recording, latencyS f
 	return nil
 }
 
-// riggingProcs is how many scheduler slots the latency run's own sleepers (the replayer
-// and the timer-floor probe) hold; see benchLatency.
-const riggingProcs = 2
-
 // floorCapacity is how many 1 ms wake-ups the timer floor keeps during a latency run of
 // latencyS seconds: the replay itself plus a minute for draining.
 func floorCapacity(latencyS float64) int { return int((latencyS + 60) * 1000) }
@@ -159,8 +148,8 @@ func PrintBench(w io.Writer, rows []BenchRow) {
 	fmt.Fprintf(w, "machine: %s/%s, %d CPUs (GOMAXPROCS %d", runtime.GOOS, runtime.GOARCH,
 		runtime.NumCPU(), runtime.GOMAXPROCS(0))
 	if os.Getenv("GOMAXPROCS") == "" {
-		fmt.Fprintf(w, "; %d in latency runs, one per core plus one for each of the "+
-			"replayer's and the timer floor's sleeping threads", runtime.NumCPU()+riggingProcs)
+		fmt.Fprintf(w, "; %d in latency runs: one more for each of the replayer's and the "+
+			"timer floor's sleeping threads", runtime.GOMAXPROCS(0)+2)
 	}
 	fmt.Fprint(w, ")\n\n")
 	fmt.Fprintln(w, "| stream | method | ch | spikes | x real time | latency events "+

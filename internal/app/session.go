@@ -92,6 +92,9 @@ func (s Session) Run(ctx context.Context) (*SessionResult, error) {
 	if s.OnSorter != nil {
 		s.OnSorter(conn, srt.Subjects())
 	}
+	if s.Speed > 0 {
+		defer addSleeperProcs(1)() // the paced replayer's nanosleep; see addSleeperProcs
+	}
 	if err := s.drive(ctx, conn, srt, clock, res); err != nil {
 		return nil, err
 	}

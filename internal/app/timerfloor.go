@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"os"
 	"runtime"
 	"time"
 
@@ -37,6 +38,22 @@ func TimerFloor(ctx context.Context, periodNs int64, maxWakeups int) []int64 {
 		lateNs = append(lateNs, max(0, int64(time.Since(due))))
 	}
 	return lateNs
+}
+
+// addSleeperProcs gives the Go scheduler n more slots (GOMAXPROCS) for n goroutines of the
+// test rig that wait for 1 ms deadlines in nanosleep (the paced replayer, the timer-floor
+// probe), and returns the function that takes them back. A goroutine in a system call
+// keeps its slot until the runtime's monitor takes it back, which can take milliseconds;
+// on two cores with GOMAXPROCS 2 two such sleepers can hold both slots while the sorter's
+// goroutines wait, a delay that an acquisition system in another process would not cause.
+// With GOMAXPROCS set in the environment it changes nothing.
+func addSleeperProcs(n int) (restore func()) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return func() {}
+	}
+	prev := runtime.GOMAXPROCS(0)
+	runtime.GOMAXPROCS(prev + n)
+	return func() { runtime.GOMAXPROCS(prev) }
 }
 
 // floorProbe is a TimerFloor running on its own goroutine, owned by whoever started it.

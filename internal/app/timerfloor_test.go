@@ -114,3 +114,25 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+func TestAddSleeperProcs(t *testing.T) {
+	t.Setenv("GOMAXPROCS", "")
+	base := runtime.GOMAXPROCS(0)
+	restoreOuter := addSleeperProcs(1)
+	restoreInner := addSleeperProcs(1)
+	if got := runtime.GOMAXPROCS(0); got != base+2 {
+		t.Errorf("GOMAXPROCS %d with two sleepers, want %d", got, base+2)
+	}
+	restoreInner()
+	restoreOuter()
+	if got := runtime.GOMAXPROCS(0); got != base {
+		t.Errorf("GOMAXPROCS %d after restore, want %d", got, base)
+	}
+
+	t.Setenv("GOMAXPROCS", "3")
+	defer addSleeperProcs(1)()
+	if got := runtime.GOMAXPROCS(0); got != base {
+		t.Errorf("GOMAXPROCS %d with GOMAXPROCS set in the environment, want %d unchanged",
+			got, base)
+	}
+}

@@ -17,6 +17,11 @@ const (
 	burstExcess  = 0.3
 )
 
+// TODO: the amplitude is the trough depth on the peak channel, one sample of a signal with
+// 10 uV RMS noise, so two neurons at 60 and 45 uV overlap in it and stay one unit. A
+// template-fitted amplitude (each spike's least-squares scale against its unit's mean
+// waveform) would separate far closer pairs; the assigner does not keep waveforms yet.
+
 // ampModes bisects pts on log amplitude and reports whether the halves are two neurons: a
 // split at base d', at least minSide points on each side, and a smaller mode that is not
 // a burst tail of the larger. The labels (0 or 1 per point) are valid until the

@@ -18,7 +18,8 @@ const (
 )
 
 // TODO: the amplitude is the trough depth on the peak channel, one sample of a signal with
-// 10 uV RMS noise, so two neurons at 60 and 45 uV overlap in it and stay one unit. A
+// 10 uV RMS noise: at 40-70 uV its log has an SD of roughly 0.15-0.25 (from the noise
+// alone), so neurons less than about 1.5x apart in amplitude overlap and stay one unit. A
 // template-fitted amplitude (each spike's least-squares scale against its unit's mean
 // waveform) would separate far closer pairs; the assigner does not keep waveforms yet.
 

@@ -27,6 +27,8 @@ func runBench(args []string) error {
 	fs.Var(&accDur, "accuracy-duration", "recording length of the accuracy cases")
 	determ := fs.Bool("deterministic", false, "with --accuracy: run the assigner's passes "+
 		"in step with the stream, as sort --input does, so that every run gives one answer")
+	tcp := fs.Bool("tcp", false, "connect the replayer, sorter and subscriber over loopback "+
+		"TCP, as separate processes would (default: in-process connections)")
 	logLevel := fs.String("log-level", "warn", "log level")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -48,13 +50,20 @@ func runBench(args []string) error {
 		return app.AccuracyBench{DurationS: float64(accDur), Methods: methods, Seed: *seed,
 			Deterministic: *determ}.Run(ctx, os.Stdout, log)
 	}
-	rows, err := app.Bench(ctx, app.DefaultBenchCases(float64(dur), float64(latDur)), methods,
-		*seed, os.Stderr, log)
+	cases := app.DefaultBenchCases(float64(dur), float64(latDur))
+	for i := range cases {
+		cases[i].TCP = *tcp
+	}
+	rows, err := app.Bench(ctx, cases, methods, *seed, os.Stderr, log)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("spikestream bench --duration %v --latency-duration %v --method %s --seed %d\n",
-		dur, latDur, *meth, *seed)
+	mode := ""
+	if *tcp {
+		mode = " --tcp"
+	}
+	fmt.Printf("spikestream bench --duration %v --latency-duration %v --method %s --seed %d%s\n",
+		dur, latDur, *meth, *seed, mode)
 	app.PrintBench(os.Stdout, rows)
 	return nil
 }

@@ -22,6 +22,9 @@ type BenchCase struct {
 	Units     int
 	DurationS float64 // recording length for the throughput run
 	LatencyS  float64 // recording length for the real-time latency run (0: skip)
+	// TCP connects the replayer, the sorter and the subscriber to the embedded server over
+	// loopback TCP, as separate processes would; otherwise they use in-process connections.
+	TCP bool
 }
 
 // DefaultBenchCases are the tetrode and 384-channel streams of `spikestream bench`.
@@ -80,6 +83,9 @@ func benchOne(ctx context.Context, c BenchCase, rec *sim.Recording, m Method,
 	row := BenchRow{Case: c.Name, Method: m, Channels: c.Probe.NumChannels()}
 	s := Session{Probe: rec.Probe, SampleRateHz: rec.SampleRateHz, UVPerBit: rec.UVPerBit,
 		Method: m, Log: log, Stream: "bench"}
+	if c.TCP {
+		s.ListenPort = -1
+	}
 	if err := benchThroughput(ctx, s, rec, c.DurationS, &row); err != nil {
 		return row, err
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"io"
 	"testing"
 
 	"github.com/spikestream/spikestream/probe"
@@ -30,5 +31,23 @@ func BenchmarkLivePath384(b *testing.B) {
 			}
 			b.ReportMetric(xrt, "x_realtime")
 		})
+	}
+}
+
+// TestBenchTCP runs a short tetrode bench over loopback TCP: every row must measure both
+// speed and real-time latency.
+func TestBenchTCP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real-time latency run")
+	}
+	cases := []BenchCase{{Name: "tetrode", Probe: probe.Tetrode(), Units: 4, DurationS: 2,
+		LatencyS: 2, TCP: true}}
+	rows, err := Bench(context.Background(), cases, []Method{Baseline}, 3, io.Discard, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rows[0]
+	if r.Spikes == 0 || !(r.XRealTime > 0) || r.TroughToEvent.N == 0 {
+		t.Fatalf("row %+v: want spikes, speed and latency events", r)
 	}
 }

@@ -45,16 +45,17 @@ func (s *separator) ampModes(pts []point, base float64, minSide int) ([]uint8, b
 	if amp[1]/float64(n[1]) < amp[0]/float64(n[0]) {
 		small = 1
 	}
-	return labels, !burstTail(pts, labels, small)
+	return labels, !s.burstTail(pts, labels, small)
 }
 
 // burstTail reports whether the points labelled small follow another point of pts within
 // burstWindowS markedly more often than the other points do.
-func burstTail(pts []point, labels []uint8, small uint8) bool {
-	times := make([]float64, len(pts))
+func (s *separator) burstTail(pts []point, labels []uint8, small uint8) bool {
+	s.times = s.times[:0]
 	for i := range pts {
-		times[i] = pts[i].timeS
+		s.times = append(s.times, pts[i].timeS)
 	}
+	times := s.times
 	slices.Sort(times)
 	var follows, n [2]float64
 	for i := range pts {

@@ -11,6 +11,7 @@ type separator struct {
 	b      bisector
 	feats  []float32
 	labels []uint8
+	times  []float64 // spike times for ampModes' burst test, s
 }
 
 // bestSplit bisects pts[idx] (all of pts when idx is nil) once on the embeddings and once on

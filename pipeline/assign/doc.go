@@ -64,22 +64,23 @@
 // took two shapes, as when drift moves its peak channel or its spikes peak on either of two
 // channels. These tests count pairs between 0.5 ms and RefractoryMs apart only: the
 // detector reports one spike of a closer pair on nearby channels, so below 0.5 ms any two
-// units look refractory (on simulated tetrodes, counting from 0 merged 50 pairs of
-// distinct neurons against 92 true pairs). The evidence grows with both rates and the time the two units have existed
-// together (each unit keeps SpikeTimeHistory spike times): about 40 s for two 8 Hz shapes,
-// minutes for slow units. "The same place" means within MergeDPrime in position, or within
-// twice that on stronger evidence, since the two shapes of a neuron that peaks on two
-// channels give two centre-of-mass positions. A unit that falls silent just as another, at
-// its place and amplitude and firing at a similar rate, begins is the same neuron handed
-// over to a new shape (drift moved its peak channel, and the old shape stopped before the
-// refractory test could decide): the younger id merges into the older, which takes the new
-// shape's model. Drift often hands a neuron over more slowly, through a crossfade: for tens
-// of seconds its spikes are shared between the old shape and the new one before the old
-// falls silent. Such a pair (at the same place, within twice the usual position limit since
-// the silent unit's position no longer follows the drift, and at the same amplitude) is
-// merged the same way when, over the overlap, the two units together fired about as often
-// as the new one fires alone afterwards and the new one fired below that rate: one neuron's
-// train shared between two shapes, not two neurons adding their rates.
+// units look refractory (on simulated tetrodes, counting from 0 merged 50 pairs of distinct
+// neurons against 92 true pairs). The evidence grows with both rates and the time the two
+// units have existed together (each unit keeps SpikeTimeHistory spike times): about 40 s
+// for two 8 Hz shapes, minutes for slow units. "The same place" means within MergeDPrime in
+// position, or within twice that on stronger evidence, since the two shapes of a neuron
+// that peaks on two channels give two centre-of-mass positions. A unit that falls silent
+// just as another, at its place and amplitude and firing at a similar rate, begins is the
+// same neuron handed over to a new shape (drift moved its peak channel, and the old shape
+// stopped before the refractory test could decide): the younger id merges into the older,
+// which takes the new shape's model. Drift often hands a neuron over more slowly, through a
+// crossfade: for tens of seconds its spikes are shared between the old shape and the new
+// one before the old falls silent. Such a pair (at the same place, within twice the usual
+// position limit since the silent unit's position no longer follows the drift, and at the
+// same amplitude) is merged the same way when, over the overlap, the two units together
+// fired about as often as the new one fires alone afterwards and the new one fired below
+// that rate: one neuron's train shared between two shapes, not two neurons adding their
+// rates.
 //
 // A slow neuron between two channels peaks on either, and the embedder, which sees the
 // waveform from the peak channel, gives it one shape per channel: two units firing side by

@@ -359,10 +359,10 @@ func (o *Online) unionContaminated(pr *mergePair) bool {
 // the evidence grows with the rates and the time the trains share (the units'
 // SpikeTimeHistory): trains at ra and rb Hz over T s expect ra*rb*T*2*(RefractoryMs/1e3 -
 // violationMinS) coincidences, so two 8 Hz shapes of one neuron are merged after about 40 s
-// together, two 3 Hz shapes after about five minutes. The same test keeps a unit whole when the halves
-// of a proposed split share a refractory period. Calling two trains independent, which a
-// unit formed by a refractory merge needs before it may split again, takes the stronger
-// evidence of minExpectedCoincidences.
+// together, two 3 Hz shapes after about five minutes. The same test keeps a unit whole when
+// the halves of a proposed split share a refractory period. Calling two trains independent,
+// which a unit formed by a refractory merge needs before it may split again, takes the
+// stronger evidence of minExpectedCoincidences.
 const (
 	minMergeCoincidences    = 5
 	minExpectedCoincidences = 8
@@ -395,18 +395,18 @@ func independent(a, b []float64, refrS float64) bool {
 // and b in place.
 func coincidences(a, b []float64, refrS float64) (int, float64) {
 	inA, inB, spanS := overlap(a, b)
-	lo := violationMinS
-	if spanS <= 0 || refrS <= lo {
+	minGapS := violationMinS
+	if spanS <= 0 || refrS <= minGapS {
 		return 0, 0
 	}
-	expected := float64(len(inA)) * float64(len(inB)) * 2 * (refrS - lo) / spanS
+	expected := float64(len(inA)) * float64(len(inB)) * 2 * (refrS - minGapS) / spanS
 	observed, j := 0, 0
 	for _, tS := range inA {
 		for j < len(inB) && inB[j] < tS-refrS {
 			j++
 		}
 		for k := j; k < len(inB) && inB[k] <= tS+refrS; k++ {
-			if math.Abs(inB[k]-tS) >= lo {
+			if math.Abs(inB[k]-tS) >= minGapS {
 				observed++
 			}
 		}
@@ -579,7 +579,10 @@ func (o *Online) testSplits(dim int) {
 		}
 		if split && min(ones, len(labels)-ones) >= o.cfg.MinSpikes {
 			sc.labels, sc.accept = append(sc.labels[:0], labels...), true
-		} else if sc.accept = o.clusterSplit(sc, dim); !sc.accept {
+		} else {
+			sc.accept = o.clusterSplit(sc, dim)
+		}
+		if !sc.accept {
 			labels, ok := o.ps.cl.sep.ampModes(sc.pts, o.cfg.SplitDPrime, o.cfg.MinSpikes)
 			sc.labels, sc.accept = append(sc.labels[:0], labels...), ok
 		}
